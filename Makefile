@@ -1,0 +1,44 @@
+# udtraek: the two commands are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+SWIFT ?= swift
+# System packages the build, the tests and the demo need (Debian names).
+DEB_PACKAGES := libssh2-1-dev libsqlite3-dev zlib1g-dev openssh-server openssh-client pkg-config gzip
+BIN := .build/debug/udtraek
+RELEASE_BIN := .build/release/udtraek
+
+.PHONY: all deps build release demo test clean bench-sftp bench-extract
+
+all: build
+
+## Install the Debian packages that are missing (needs root; does nothing when all are there).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "Run as root (or install these with sudo apt-get install$$missing)"; exit 1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## Start a private sshd on 127.0.0.1:22022, apply Config/, deliver a sample file, stop.
+demo: build
+	$(BIN) demo --config Config --state Spool
+
+## Build and run every test (Swift Testing; the SFTP tests start their own sshd).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## Upload the same 1 GiB file with `udtraek deliver` and OpenSSH's sftp, alternating.
+bench-sftp: release
+	bash Benchmarks/bench-sftp.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,72 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// udtraek: scheduled bulk extracts, SFTP delivery and pickup monitoring for
+/// municipal data exchange. One module per concern; see README.md.
+let package = Package(
+    name: "udtraek",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "udtraek", targets: ["udtraek"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, one module map each; only one Swift module imports each.
+        .systemLibrary(
+            name: "CUdtraekSSH2",
+            pkgConfig: "libssh2",
+            providers: [.apt(["libssh2-1-dev"])]
+        ),
+
+        // Pure logic, no I/O.
+        .target(name: "BusinessCalendar"),
+        .target(name: "Scheduling", dependencies: ["BusinessCalendar"]),
+
+        // I/O edges.
+        .target(
+            name: "SFTPClient",
+            dependencies: [
+                "CUdtraekSSH2",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Store",
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "Configuration",
+            dependencies: ["Store", "SFTPClient", "Yams"]
+        ),
+        .target(
+            name: "Delivery",
+            dependencies: [
+                "SFTPClient", "Store",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "UdtraekTesting", dependencies: ["SFTPClient"]),
+        .executableTarget(
+            name: "udtraek",
+            dependencies: [
+                "SFTPClient", "Store", "Configuration", "Delivery", "UdtraekTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "BusinessCalendarTests", dependencies: ["BusinessCalendar"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "BusinessCalendar"]),
+        .testTarget(name: "SFTPClientTests", dependencies: ["SFTPClient", "UdtraekTesting"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Configuration"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "Configuration", "UdtraekTesting"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

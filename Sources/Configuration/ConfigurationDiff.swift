@@ -1,0 +1,73 @@
+import Store
+
+/// What `config apply` would change, entity by entity and field by field.
+public struct ConfigurationDiff: Sendable, Equatable {
+    public enum Kind: String, Sendable { case added = "+", removed = "-", changed = "~" }
+
+    public struct Change: Sendable, Equatable, CustomStringConvertible {
+        public var kind: Kind
+        /// e.g. `system demo-modtager`
+        public var subject: String
+        /// For changes: `field: old -> new` per changed field.
+        public var fields: [String]
+
+        public var description: String {
+            "\(kind.rawValue) \(subject)" + (fields.isEmpty ? "" : ": " + fields.joined(separator: "; "))
+        }
+    }
+
+    public var changes: [Change]
+
+    public var isEmpty: Bool { changes.isEmpty }
+
+    public static func between(_ current: ConfigurationSnapshot, _ desired: ConfigurationSnapshot) -> ConfigurationDiff {
+        var changes: [Change] = []
+        let platformFields = fieldChanges(current.platform, desired.platform, [
+            ("sender", { $0.sender }), ("sender_it_system", { $0.senderItSystem ?? "" }),
+        ])
+        if !platformFields.isEmpty { changes.append(Change(kind: .changed, subject: "platform", fields: platformFields)) }
+        changes += diff(current.municipalities, desired.municipalities, id: \.code, label: "municipality", fields: [
+            ("name", { $0.name }),
+        ])
+        changes += diff(current.systems, desired.systems, id: \.name, label: "system", fields: [
+            ("uuid", { $0.uuid ?? "" }), ("description", { $0.description }),
+            ("host", { $0.sftpHost }), ("port", { String($0.sftpPort) }), ("user", { $0.sftpUser }),
+            ("path", { $0.inboxPath }), ("private_key", { $0.privateKeyPath }),
+            ("passphrase_env", { $0.passphraseEnv ?? "" }), ("passphrase_file", { $0.passphraseFile ?? "" }),
+            ("host_key_fingerprints", { $0.hostKeyFingerprints.joined(separator: ",") }),
+            ("existing_target", { $0.existingTarget.rawValue }),
+        ])
+        changes += diff(current.agreements, desired.agreements, id: \.uuid, label: "agreement", fields: [
+            ("system", { $0.system }), ("municipality", { $0.municipality }),
+            ("service", { $0.service }), ("state", { $0.state.rawValue }),
+        ])
+        return ConfigurationDiff(changes: changes)
+    }
+
+    private static func diff<T>(_ old: [T], _ new: [T], id: KeyPath<T, String>, label: String,
+                                fields: [(String, (T) -> String)]) -> [Change] {
+        var result: [Change] = []
+        let oldByID = Dictionary(old.map { ($0[keyPath: id], $0) }, uniquingKeysWith: { a, _ in a })
+        let newIDs = Set(new.map { $0[keyPath: id] })
+        for item in new {
+            let key = item[keyPath: id]
+            if let before = oldByID[key] {
+                let changed = fieldChanges(before, item, fields)
+                if !changed.isEmpty { result.append(Change(kind: .changed, subject: "\(label) \(key)", fields: changed)) }
+            } else {
+                result.append(Change(kind: .added, subject: "\(label) \(key)", fields: []))
+            }
+        }
+        for item in old where !newIDs.contains(item[keyPath: id]) {
+            result.append(Change(kind: .removed, subject: "\(label) \(item[keyPath: id])", fields: []))
+        }
+        return result
+    }
+
+    private static func fieldChanges<T>(_ a: T, _ b: T, _ fields: [(String, (T) -> String)]) -> [String] {
+        fields.compactMap { name, get in
+            let (x, y) = (get(a), get(b))
+            return x == y ? nil : "\(name) \(x.isEmpty ? "(none)" : x) -> \(y.isEmpty ? "(none)" : y)"
+        }
+    }
+}

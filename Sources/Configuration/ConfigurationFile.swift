@@ -1,0 +1,194 @@
+import Foundation
+import SFTPClient
+import Store
+import Yams
+
+/// The human-edited configuration (`Config/udtraek.yaml`), read and checked as a whole.
+///
+/// Relative paths in it (private keys, passphrase files) are relative to the directory
+/// holding the file, so the same file works from any working directory.
+public struct ConfigurationFile: Sendable {
+    public let path: String
+    public let snapshot: ConfigurationSnapshot
+
+    /// Reads and validates `path`. Throws `ConfigurationError` listing every problem.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ConfigurationFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(issues: [ConfigurationIssue(file: path, line: 0, column: 0, key: "",
+                                                                  message: "cannot read the file (does it exist?)")])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError(issues: [ConfigurationIssue(file: path, line: 1, column: 1, key: "",
+                                                                  message: "the file is not UTF-8 text")])
+        }
+        return try parse(text, path: path, environment: environment)
+    }
+
+    public static func parse(_ text: String, path: String, environment: [String: String] = [:]) throws -> ConfigurationFile {
+        let issues = IssueCollector(file: path)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigurationError(issues: [ConfigurationIssue(file: path, line: 1, column: 1, key: "", message: "the file is empty")])
+            }
+            root = node
+        } catch let error as YamlError {
+            throw ConfigurationError(issues: [yamlIssue(error, file: path)])
+        }
+        let base = (path as NSString).deletingLastPathComponent
+        var reader = SnapshotReader(issues: issues, baseDirectory: base.isEmpty ? "." : base)
+        let snapshot = reader.read(YAMLValue(node: root, key: "", issues: issues, environment: environment))
+        guard issues.issues.isEmpty else { throw ConfigurationError(issues: issues.issues) }
+        return ConfigurationFile(path: path, snapshot: snapshot)
+    }
+
+    private static func yamlIssue(_ error: YamlError, file: String) -> ConfigurationIssue {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            return ConfigurationIssue(file: file, line: mark.line, column: mark.column, key: "", message: "not valid YAML: \(problem)")
+        default:
+            return ConfigurationIssue(file: file, line: 1, column: 1, key: "", message: "not valid YAML: \(error)")
+        }
+    }
+}
+
+/// Reads the sections into store records, checking each value and the references
+/// between them (an agreement's system and municipality must exist).
+struct SnapshotReader {
+    let issues: IssueCollector
+    let baseDirectory: String
+
+    static let topLevelKeys = ["platform", "municipalities", "systems", "agreements"]
+
+    mutating func read(_ root: YAMLValue) -> ConfigurationSnapshot {
+        var snapshot = ConfigurationSnapshot()
+        guard let top = root.mapping(allowed: Self.topLevelKeys) else { return snapshot }
+        if let platform = top["platform"] { snapshot.platform = readPlatform(platform) }
+        snapshot.municipalities = top["municipalities"]?.sequence()?.compactMap(readMunicipality) ?? []
+        snapshot.systems = top["systems"]?.sequence()?.compactMap(readSystem) ?? []
+        let agreementValues = top["agreements"]?.sequence() ?? []
+        snapshot.agreements = agreementValues.compactMap { readAgreement($0, snapshot: snapshot) }
+        reportDuplicates(snapshot.municipalities.map(\.code), top["municipalities"]?.sequence(), "municipality code")
+        reportDuplicates(snapshot.systems.map(\.name), top["systems"]?.sequence(), "system name")
+        reportDuplicates(snapshot.agreements.map(\.uuid), agreementValues, "agreement uuid")
+        return snapshot
+    }
+
+    private func readPlatform(_ value: YAMLValue) -> PlatformSettings {
+        var settings = PlatformSettings()
+        guard let map = value.mapping(allowed: ["sender", "sender_it_system"]) else { return settings }
+        if let sender = map["sender"]?.string() { settings.sender = sender }
+        if let uuid = map["sender_it_system"] {
+            settings.senderItSystem = uuid.string()
+            if let s = settings.senderItSystem, !isLowercaseUUID(s) { uuid.report("'\(s)' is not a lowercase UUID") }
+        }
+        return settings
+    }
+
+    private func readMunicipality(_ value: YAMLValue) -> Municipality? {
+        guard let map = value.mapping(allowed: ["code", "name"]) else { return nil }
+        let code = required(map, "code", in: value)?.string()
+        let name = required(map, "name", in: value)?.string()
+        if let code, !(code.count == 4 && code.allSatisfy(\.isASCII) && code.allSatisfy(\.isNumber)) {
+            map["code"]?.report("'\(code)' is not a four-digit municipality code (write it quoted, e.g. \"0101\")")
+            return nil
+        }
+        guard let code, let name else { return nil }
+        return Municipality(code: code, name: name)
+    }
+
+    private func readSystem(_ value: YAMLValue) -> ReceiverSystem? {
+        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox"]) else { return nil }
+        let name = required(map, "name", in: value)?.string()
+        if let name, name.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) == nil {
+            map["name"]?.report("'\(name)' may hold only lowercase letters, digits, '.', '_' and '-'")
+        }
+        let uuid = map["uuid"]?.string()
+        if let uuid, !isLowercaseUUID(uuid) { map["uuid"]?.report("'\(uuid)' is not a lowercase UUID") }
+        let description = map["description"]?.string() ?? ""
+        guard let inboxValue = required(map, "inbox", in: value),
+              let inbox = inboxValue.mapping(allowed: ["host", "port", "user", "path", "private_key", "passphrase_env",
+                                                       "passphrase_file", "passphrase", "host_key_fingerprints", "existing_target"])
+        else { return nil }
+        if let secret = inbox["passphrase"] {
+            secret.report("a passphrase never goes in the configuration file; name an environment variable with passphrase_env or a file (mode 0600) with passphrase_file")
+        }
+        let host = required(inbox, "host", in: inboxValue)?.string()
+        let port = inbox["port"].map { $0.int(in: 1...65535) } ?? 22
+        let user = required(inbox, "user", in: inboxValue)?.string()
+        let path = inbox["path"]?.string() ?? "IN"
+        let key = required(inbox, "private_key", in: inboxValue)?.string().map(resolve)
+        let passphraseEnv = inbox["passphrase_env"]?.string()
+        let passphraseFile = inbox["passphrase_file"]?.string().map(resolve)
+        if passphraseEnv != nil && passphraseFile != nil {
+            inbox["passphrase_file"]?.report("give passphrase_env or passphrase_file, not both")
+        }
+        var fingerprints: [String] = []
+        if let list = required(inbox, "host_key_fingerprints", in: inboxValue,
+                               hint: "pin the server's key: run `udtraek keys fingerprint --host H --port P` and confirm it with the server's operator"),
+           let items = list.sequence() {
+            for item in items {
+                guard let text = item.string() else { continue }
+                if let normal = HostKeyFingerprint.normalise(text) { fingerprints.append(normal) } else {
+                    item.report("'\(text)' is not a SHA-256 fingerprint like SHA256:<43 base64 characters>")
+                }
+            }
+            if items.isEmpty {
+                list.report("at least one host-key fingerprint is required (strict host-key checking); run `udtraek keys fingerprint --host H --port P`")
+            }
+        }
+        let policy = inbox["existing_target"]?.oneOf(ExistingTargetPolicy.allCases.map(\.rawValue))
+            .flatMap(ExistingTargetPolicy.init(rawValue:)) ?? .refuse
+        guard let name, let host, let port, let user, let key else { return nil }
+        return ReceiverSystem(name: name, uuid: uuid, description: description, sftpHost: host, sftpPort: port,
+                              sftpUser: user, inboxPath: path, privateKeyPath: key, passphraseEnv: passphraseEnv,
+                              passphraseFile: passphraseFile, hostKeyFingerprints: fingerprints, existingTarget: policy)
+    }
+
+    private func readAgreement(_ value: YAMLValue, snapshot: ConfigurationSnapshot) -> ServiceAgreement? {
+        guard let map = value.mapping(allowed: ["uuid", "system", "municipality", "service", "state"]) else { return nil }
+        let uuid = required(map, "uuid", in: value)?.string()
+        if let uuid, !isLowercaseUUID(uuid) {
+            map["uuid"]?.report("'\(uuid)' is not a lowercase UUID (8-4-4-4-12 hexadecimal digits, a-f in lowercase)")
+        }
+        let system = required(map, "system", in: value)?.string()
+        if let system, !snapshot.systems.contains(where: { $0.name == system }) {
+            map["system"]?.report("no system named '\(system)' in the systems section")
+        }
+        let municipality = required(map, "municipality", in: value)?.string()
+        if let municipality, !snapshot.municipalities.contains(where: { $0.code == municipality }) {
+            map["municipality"]?.report("no municipality with code '\(municipality)' in the municipalities section")
+        }
+        let service = required(map, "service", in: value)?.oneOf(ServiceCatalog.all.map(\.key))
+        let state = required(map, "state", in: value)?.oneOf(AgreementState.allCases.map(\.rawValue))
+            .flatMap(AgreementState.init(rawValue:))
+        guard let uuid, let system, let municipality, let service, let state else { return nil }
+        return ServiceAgreement(uuid: uuid, system: system, municipality: municipality, service: service, state: state)
+    }
+
+    private func required(_ map: [String: YAMLValue], _ key: String, in parent: YAMLValue, hint: String = "") -> YAMLValue? {
+        if let value = map[key] { return value }
+        let path = parent.key.isEmpty ? key : "\(parent.key).\(key)"
+        issues.report("the key '\(key)' is missing" + (hint.isEmpty ? "" : "; \(hint)"), key: path, at: parent.mark)
+        return nil
+    }
+
+    private func reportDuplicates(_ values: [String], _ items: [YAMLValue]?, _ what: String) {
+        var seen = Set<String>()
+        for (i, v) in values.enumerated() where !seen.insert(v).inserted {
+            let item = items.flatMap { i < $0.count ? $0[i] : nil }
+            issues.report("\(what) '\(v)' is defined twice", key: item?.key ?? "", at: item?.mark)
+        }
+    }
+
+    /// Absolute, so the stored state works from any working directory.
+    private func resolve(_ path: String) -> String {
+        var full = path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
+        if !full.hasPrefix("/") { full = FileManager.default.currentDirectoryPath + "/" + full }
+        return (full as NSString).standardizingPath
+    }
+}
+
+func isLowercaseUUID(_ text: String) -> Bool {
+    text.range(of: "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$", options: .regularExpression) != nil
+}

@@ -1,0 +1,240 @@
+import Foundation
+import Logging
+import SFTPClient
+import Store
+
+/// Settings for delivering; the defaults follow the platform's service targets.
+public struct DeliverySettings: Sendable {
+    public var retry: RetryPolicy
+    public var connectTimeout: Duration
+    public var operationTimeout: Duration
+    /// The whole-transfer deadline is `deadlineBase + bytes / minimumRate`: the
+    /// platform's 15 s plus 200 kB/s for large responses, applied to files.
+    public var deadlineBase: Duration
+    public var minimumRate: Double
+    public var chunkSize: Int
+
+    public init(retry: RetryPolicy = RetryPolicy(), connectTimeout: Duration = .seconds(10),
+                operationTimeout: Duration = .seconds(30), deadlineBase: Duration = .seconds(15),
+                minimumRate: Double = 200_000, chunkSize: Int = 1 << 20) {
+        self.retry = retry
+        self.connectTimeout = connectTimeout
+        self.operationTimeout = operationTimeout
+        self.deadlineBase = deadlineBase
+        self.minimumRate = minimumRate
+        self.chunkSize = chunkSize
+    }
+
+    public func transferDeadline(bytes: Int64) -> Duration {
+        deadlineBase + .milliseconds(Int64(Double(bytes) / minimumRate * 1000))
+    }
+}
+
+/// Delivers outbox entries: one attempt per call, recorded in SQLite, with the entry
+/// moved to delivered, back to ready with a backoff, or to error for an operator.
+///
+/// Blocking (libssh2): call from a thread that may block, not from the cooperative pool.
+public final class DeliveryService: @unchecked Sendable {
+    public let store: Store
+    public let settings: DeliverySettings
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let random: @Sendable () -> Double
+    let environment: [String: String]
+
+    public init(store: Store, settings: DeliverySettings = DeliverySettings(), logger: Logger = Logger(label: "udtraek.delivery"),
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                now: @escaping @Sendable () -> Date = { Date() },
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
+        self.store = store
+        self.settings = settings
+        self.logger = logger
+        self.environment = environment
+        self.now = now
+        self.random = random
+    }
+
+    /// Puts a complete local file in the outbox for `system`.
+    public func enqueue(localPath: String, system: String, fileName: String? = nil, sha256: String? = nil,
+                        ownedBySpool: Bool, routing: RoutingInfo = RoutingInfo(), agreementUUID: String? = nil) throws -> OutboxEntry {
+        guard try store.system(named: system) != nil else {
+            throw DeliveryError(.unknownSystem, operation: "queueing \(localPath) for \(system)",
+                                reason: "no system named '\(system)'", hint: "See `udtraek systems` for the configured systems")
+        }
+        let name = fileName ?? (localPath as NSString).lastPathComponent
+        try Self.checkFileName(name)
+        let attributes: [FileAttributeKey: Any]
+        do { attributes = try FileManager.default.attributesOfItem(atPath: localPath) } catch {
+            throw DeliveryError(.localFile, operation: "queueing \(localPath)", reason: "the file cannot be read",
+                                hint: "Check the path")
+        }
+        guard (attributes[.type] as? FileAttributeType) == .typeRegular else {
+            throw DeliveryError(.localFile, operation: "queueing \(localPath)", reason: "not a regular file")
+        }
+        let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
+        let t = now()
+        return try store.enqueue(OutboxEntry(system: system, fileName: name, localPath: localPath, bytes: size, sha256: sha256,
+                                             nextAttemptAt: t, createdAt: t, updatedAt: t, ownedBySpool: ownedBySpool,
+                                             routing: routing, agreementUUID: agreementUUID))
+    }
+
+    /// A file name a receiver can be given: no path separators, not hidden, not ending in
+    /// `.metadata` (receivers skip those), and within common file-system limits.
+    static func checkFileName(_ name: String) throws {
+        let problem: String? =
+            name.isEmpty ? "it is empty"
+            : name.contains("/") ? "it contains '/'"
+            : name.hasPrefix(".") ? "it starts with '.', which receivers treat as hidden"
+            : name.hasSuffix(".metadata") ? "it ends in .metadata, which receivers skip"
+            : name.utf8.count > 200 ? "it is longer than 200 bytes"
+            : name.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\u{7F}" }) ? "it contains control characters"
+            : nil
+        if let problem {
+            throw DeliveryError(.localFile, operation: "naming the file \(name)", reason: "the name cannot be used: \(problem)",
+                                hint: "Choose another name with --name")
+        }
+    }
+
+    /// Delivers every due entry (oldest first), reusing one SSH session per system.
+    @discardableResult
+    public func deliverDue(limit: Int = .max, system: String? = nil) -> [DeliveryRecord] {
+        var sessions = SessionCache()
+        var records: [DeliveryRecord] = []
+        while records.count < limit {
+            let claimed: OutboxEntry?
+            do { claimed = try store.claimNextDue(now: now(), system: system) } catch {
+                logger.error("cannot read the outbox: \(error)")
+                break
+            }
+            guard let entry = claimed else { break }
+            records.append(attempt(entry, sessions: &sessions))
+        }
+        return records
+    }
+
+    /// Delivers one entry now (it must be ready); used by `udtraek deliver`.
+    public func deliverNow(outboxId: Int64) throws -> DeliveryRecord {
+        guard let entry = try store.claim(id: outboxId, now: now()) else {
+            throw DeliveryError(.localFile, operation: "delivering outbox entry \(outboxId)", reason: "it is not ready")
+        }
+        var sessions = SessionCache()
+        return attempt(entry, sessions: &sessions)
+    }
+
+    /// One attempt for a claimed entry; never throws, the outcome is in the record.
+    func attempt(_ claimed: OutboxEntry, sessions: inout SessionCache) -> DeliveryRecord {
+        var entry = claimed
+        let started = now()
+        let clockStart = ContinuousClock.now
+        let transferUUID = UUID().uuidString.lowercased()
+        var log = logger
+        log[metadataKey: "delivery.outbox"] = "\(entry.id ?? 0)"
+        log[metadataKey: "delivery.system"] = "\(entry.system)"
+        log[metadataKey: "delivery.file"] = "\(entry.fileName)"
+        var record = DeliveryRecord(outboxId: entry.id, system: entry.system, fileName: entry.fileName,
+                                    remotePath: entry.fileName, bytes: entry.bytes, sha256: entry.sha256,
+                                    transferUUID: transferUUID, startedAt: started)
+        do {
+            record = try store.startDelivery(record)
+            guard let system = try store.system(named: entry.system) else {
+                throw DeliveryError(.unknownSystem, operation: "delivering \(entry.fileName)",
+                                    reason: "the system '\(entry.system)' is no longer configured")
+            }
+            record.remotePath = "\(system.inboxPath)/\(entry.fileName)"
+            log[metadataKey: "sftp.host"] = "\(system.sftpHost):\(system.sftpPort)"
+            if let uuid = entry.agreementUUID {
+                let agreement = try store.agreement(uuid: uuid)
+                guard let agreement, agreement.state == .approved else {
+                    throw DeliveryError(.noAgreement, operation: "delivering \(entry.fileName) to \(system.name)",
+                                        reason: "the service agreement \(uuid) is \(agreement?.state.rawValue ?? "gone"), so the data may not be handed over",
+                                        hint: "Have the municipality approve the agreement, then retry; or discard the file")
+                }
+            }
+            let settings = self.settings
+            let sftp = try sessions.session(for: system) { try self.openSession(system) }
+            let platform = try store.platformSettings()
+            let request = UploadRequest(localPath: entry.localPath, fileName: entry.fileName, inboxPath: system.inboxPath,
+                                        attemptTag: "\(entry.id ?? 0)", policy: system.existingTarget,
+                                        expectedSHA256: entry.sha256, chunkSize: settings.chunkSize)
+            let deadline = ContinuousClock.now + settings.transferDeadline(bytes: entry.bytes)
+            let result: UploadResult
+            do {
+                result = try InboxUpload.upload(request, over: sftp, deadline: deadline) { sha, bytes in
+                    MetadataDocument(fileTransferUUID: transferUUID, fileName: entry.fileName, sizeInBytes: bytes,
+                                     sender: platform.sender, sendersFileId: entry.sendersFileId, recipients: [system.sftpUser],
+                                     routing: entry.routing, senderItSystem: platform.senderItSystem,
+                                     recipientItSystem: system.uuid, senderTimestamp: entry.createdAt, sha256: sha)
+                }
+            } catch {
+                sessions.drop(system.name)
+                throw error
+            }
+            let elapsed = ContinuousClock.now - clockStart
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            record.finishedAt = now()
+            record.durationMs = Int64(seconds * 1000)
+            record.bytes = result.bytes
+            record.sha256 = result.sha256
+            record.throughput = seconds > 0 ? Double(result.bytes) / seconds : nil
+            record.outcome = .delivered
+            entry.state = .delivered
+            entry.sha256 = result.sha256
+            entry.lastError = nil
+            entry.updatedAt = now()
+            try store.finishAttempt(entry: entry, delivery: record)
+            if entry.ownedBySpool { try? FileManager.default.removeItem(atPath: entry.localPath) }
+            log.info("delivered", metadata: ["delivery.bytes": "\(result.bytes)", "delivery.ms": "\(record.durationMs ?? 0)"])
+        } catch {
+            let failure = error as? DeliveryError ?? (error as? SFTPError).map(DeliveryError.init)
+                ?? DeliveryError(.localFile, operation: "delivering \(entry.fileName)", reason: "\(error)")
+            record.finishedAt = now()
+            record.durationMs = Int64((ContinuousClock.now - clockStart).milliseconds)
+            record.outcome = .failed
+            record.errorCode = failure.kind
+            record.error = failure.description
+            entry.lastError = failure.description
+            entry.updatedAt = now()
+            if !failure.isPermanent, let delay = settings.retry.delay(afterAttempt: entry.attempts, unit: random()) {
+                entry.state = .ready
+                entry.nextAttemptAt = now().addingTimeInterval(Double(delay.milliseconds) / 1000)
+                log.warning("delivery failed, will retry", metadata: ["error": "\(failure)", "retry.at": "\(entry.nextAttemptAt)"])
+            } else {
+                entry.state = .error
+                log.error("delivery failed, needs an operator", metadata: ["error": "\(failure)"])
+            }
+            do { try store.finishAttempt(entry: entry, delivery: record) } catch {
+                log.critical("cannot record the delivery outcome: \(error)")
+            }
+        }
+        return record
+    }
+
+    func openSession(_ system: ReceiverSystem) throws -> SFTPSession {
+        let passphrase = try KeyPassphrase.resolve(for: system, environment: environment)
+        let options = SSHConnectionOptions(host: system.sftpHost, port: system.sftpPort, user: system.sftpUser,
+                                           hostKeyFingerprints: system.hostKeyFingerprints,
+                                           privateKeyPath: system.privateKeyPath, passphrase: passphrase,
+                                           connectTimeout: settings.connectTimeout, operationTimeout: settings.operationTimeout)
+        return try SSHSession(options: options, logger: logger).sftp()
+    }
+}
+
+/// Open SFTP sessions by system, for the length of one pass over the outbox.
+struct SessionCache {
+    private var sessions: [String: SFTPSession] = [:]
+
+    mutating func session(for system: ReceiverSystem, open: () throws -> SFTPSession) throws -> SFTPSession {
+        if let s = sessions[system.name] { return s }
+        let s = try open()
+        sessions[system.name] = s
+        return s
+    }
+
+    mutating func drop(_ name: String) { sessions[name] = nil }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}

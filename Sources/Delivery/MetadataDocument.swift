@@ -1,0 +1,99 @@
+import Foundation
+import Store
+
+/// The `NAME.metadata` XML document that accompanies every delivered file, in the
+/// platform's shape: root `ns2:Trigger` in the SFTP types namespace, unqualified children.
+///
+/// The prefix is literally `ns2` because receiver scripts parse it with libraries that
+/// key on qualified names (xmltodict's `doc["ns2:Trigger"]`). The SHA-256 of the file is
+/// an extension element in this project's own namespace, placed last, which existing
+/// clients ignore.
+public struct MetadataDocument: Sendable, Equatable {
+    public static let namespace = "http://serviceplatformen.dk/xml/wsdl/soap11/SFTP/1/types"
+    public static let extensionNamespace = "urn:udtraek:sftp:metadata:1"
+
+    public var fileTransferUUID: String
+    public var fileName: String
+    public var sizeInBytes: Int64
+    public var sender: String
+    public var sendersFileId: String
+    public var recipients: [String]
+    public var routing: RoutingInfo
+    public var senderItSystem: String?
+    public var recipientItSystem: String?
+    /// When the sender produced the file (SenderTimestamp).
+    public var senderTimestamp: Date
+    /// Lowercase hex.
+    public var sha256: String
+
+    public init(fileTransferUUID: String, fileName: String, sizeInBytes: Int64, sender: String, sendersFileId: String,
+                recipients: [String], routing: RoutingInfo = RoutingInfo(), senderItSystem: String? = nil,
+                recipientItSystem: String? = nil, senderTimestamp: Date, sha256: String) {
+        self.fileTransferUUID = fileTransferUUID
+        self.fileName = fileName
+        self.sizeInBytes = sizeInBytes
+        self.sender = sender
+        self.sendersFileId = sendersFileId
+        self.recipients = recipients
+        self.routing = routing
+        self.senderItSystem = senderItSystem
+        self.recipientItSystem = recipientItSystem
+        self.senderTimestamp = senderTimestamp
+        self.sha256 = sha256
+    }
+
+    /// The document as UTF-8 bytes.
+    public var xml: String {
+        var lines = [
+            #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
+            #"<ns2:Trigger xmlns:ns2="\#(Self.namespace)">"#,
+            "<FileTransferUUID>\(escape(fileTransferUUID))</FileTransferUUID>",
+            "<FileDescriptor>",
+            "<FileName>\(escape(fileName))</FileName>",
+            "<SizeInBytes>\(sizeInBytes)</SizeInBytes>",
+            "<Sender>\(escape(sender))</Sender>",
+            "<SendersFileId>\(escape(sendersFileId))</SendersFileId>",
+        ]
+        lines += recipients.map { "<Recipients>\(escape($0))</Recipients>" }
+        lines.append("</FileDescriptor>")
+        lines.append("<FileContentDescriptor>")
+        lines.append("<SFTPDynamicRoutingInfo>")
+        func optional(_ name: String, _ value: String?) {
+            if let value, !value.isEmpty { lines.append("<\(name)>\(escape(value))</\(name)>") }
+        }
+        optional("InfRef", routing.infRef)
+        optional("SenderItSystem", senderItSystem)
+        optional("SenderAuthority", routing.senderAuthority)
+        optional("TransactionId", routing.transactionId ?? sendersFileId)
+        optional("SenderTimestamp", Self.timestamp(senderTimestamp))
+        optional("RecipientItSystem", recipientItSystem)
+        optional("RecipientAuthority", routing.recipientAuthority)
+        lines.append("</SFTPDynamicRoutingInfo>")
+        lines.append("</FileContentDescriptor>")
+        lines.append(#"<udtraek:SHA256 xmlns:udtraek="\#(Self.extensionNamespace)">\#(sha256)</udtraek:SHA256>"#)
+        lines.append("</ns2:Trigger>")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// xs:dateTime in UTC with milliseconds, as the platform writes timestamps.
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true)
+            .timeSeparator(.colon).timeZone(separator: .omitted))
+    }
+
+    private func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for ch in text.unicodeScalars {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            default: out.unicodeScalars.append(ch)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,42 @@
+extension SFTPFile {
+    /// Streams everything `read` yields into the file, `chunkSize` bytes at a time, and
+    /// returns the byte count. `read` fills the buffer it is given and returns how much
+    /// it filled, 0 at the end.
+    ///
+    /// One buffer is reused for the whole transfer, so memory does not grow with the
+    /// file. Each large write becomes many SFTP requests in flight at once (libssh2
+    /// pipelines a buffer in 30 000-byte packets), which is what keeps the link full.
+    /// With a `deadline`, every blocking wait is bounded by the time left, and passing it
+    /// fails the transfer with `.transferDeadline`.
+    public func upload(chunkSize: Int = 1 << 20, deadline: ContinuousClock.Instant? = nil,
+                       progress: ((UInt64) -> Void)? = nil,
+                       read: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> UInt64 {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
+        defer { buffer.deallocate() }
+        defer { sftp.restoreTimeout() }
+        var total: UInt64 = 0
+        while true {
+            let n = try read(buffer)
+            if n == 0 { break }
+            if let deadline {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { throw deadlineError(total) }
+                sftp.setTimeout(min(left, sftp.session.options.operationTimeout))
+            }
+            do {
+                try writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            } catch let error as SFTPError where error.code == .timeout && deadline.map({ ContinuousClock.now >= $0 }) == true {
+                throw deadlineError(total)
+            }
+            total += UInt64(n)
+            progress?(total)
+        }
+        return total
+    }
+
+    private func deadlineError(_ sent: UInt64) -> SFTPError {
+        SFTPError(.transferDeadline, operation: "uploading \(path) to \(sftp.endpoint)",
+                  reason: "the transfer did not finish before its deadline (\(sent) bytes sent)",
+                  hint: "The link is slower than the platform's minimum rate or the server stalled; the delivery will be retried")
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import GRDB
+
+/// A municipality (kommune) data may be handed out on behalf of.
+public struct Municipality: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "municipality"
+    /// Four digits, zero-padded ("0101").
+    public var code: String
+    public var name: String
+
+    public init(code: String, name: String) {
+        self.code = code
+        self.name = name
+    }
+}
+
+/// What to do when the final name already exists in the receiver's inbox.
+public enum ExistingTargetPolicy: String, Codable, Sendable, CaseIterable {
+    /// Refuse the delivery; the operator decides. The default: a receiver may still be
+    /// reading the old file.
+    case refuse
+    /// Replace it, but only once the new file is complete under its temporary name.
+    case replace
+}
+
+/// A receiver system (modtagersystem) and its SFTP inbox.
+public struct ReceiverSystem: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "receiver_system"
+    public var name: String
+    /// The IT system's UUID on the platform (RecipientItSystem in metadata).
+    public var uuid: String?
+    public var description: String
+    public var sftpHost: String
+    public var sftpPort: Int
+    public var sftpUser: String
+    /// The inbox folder relative to the SFTP user's home (usually `IN`).
+    public var inboxPath: String
+    public var privateKeyPath: String
+    /// The name of an environment variable holding the key's passphrase.
+    public var passphraseEnv: String?
+    /// A file (mode 0600) holding the key's passphrase.
+    public var passphraseFile: String?
+    /// Pinned SHA-256 host-key fingerprints, JSON array text in the database.
+    public var hostKeyFingerprints: [String]
+    public var existingTarget: ExistingTargetPolicy
+
+    public init(name: String, uuid: String? = nil, description: String = "", sftpHost: String, sftpPort: Int = 22,
+                sftpUser: String, inboxPath: String = "IN", privateKeyPath: String, passphraseEnv: String? = nil,
+                passphraseFile: String? = nil, hostKeyFingerprints: [String], existingTarget: ExistingTargetPolicy = .refuse) {
+        self.name = name
+        self.uuid = uuid
+        self.description = description
+        self.sftpHost = sftpHost
+        self.sftpPort = sftpPort
+        self.sftpUser = sftpUser
+        self.inboxPath = inboxPath
+        self.privateKeyPath = privateKeyPath
+        self.passphraseEnv = passphraseEnv
+        self.passphraseFile = passphraseFile
+        self.hostKeyFingerprints = hostKeyFingerprints
+        self.existingTarget = existingTarget
+    }
+
+    /// Column names spelt out: GRDB's snake-case strategies do not round-trip names with
+    /// acronyms (agreementUUID -> agreement_uuid -> agreementUuid) and would lose them.
+    enum CodingKeys: String, CodingKey {
+        case name
+        case uuid
+        case description
+        case sftpHost = "sftp_host"
+        case sftpPort = "sftp_port"
+        case sftpUser = "sftp_user"
+        case inboxPath = "inbox_path"
+        case privateKeyPath = "private_key_path"
+        case passphraseEnv = "passphrase_env"
+        case passphraseFile = "passphrase_file"
+        case hostKeyFingerprints = "host_key_fingerprints"
+        case existingTarget = "existing_target"
+    }
+}
+
+/// The life of a service agreement: created by the supplier (pending), approved by the
+/// municipality (only then in force), and ended (terminated).
+public enum AgreementState: String, Codable, Sendable, CaseIterable {
+    case pending, approved, terminated
+}
+
+/// A service agreement (serviceaftale): system X may receive service S on behalf of
+/// municipality M. Data flows only while one is approved.
+public struct ServiceAgreement: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "service_agreement"
+    /// Lowercase UUID; receivers match it in file names.
+    public var uuid: String
+    public var system: String
+    public var municipality: String
+    public var service: String
+    public var state: AgreementState
+
+    public init(uuid: String, system: String, municipality: String, service: String, state: AgreementState) {
+        self.uuid = uuid
+        self.system = system
+        self.municipality = municipality
+        self.service = service
+        self.state = state
+    }
+}
+
+/// One row of the audit log: who did what to which subject, and the details.
+public struct AuditEntry: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "audit_log"
+    public var id: Int64?
+    public var at: Date
+    public var actor: String
+    public var action: String
+    public var subject: String
+    public var detail: String
+
+    public init(id: Int64? = nil, at: Date, actor: String, action: String, subject: String, detail: String) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.action = action
+        self.subject = subject
+        self.detail = detail
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+}

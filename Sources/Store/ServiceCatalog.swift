@@ -1,0 +1,21 @@
+/// The services data is handed out through. A service agreement names one of them; the
+/// gateway's invocation context carries its UUID.
+public struct PlatformService: Sendable, Equatable {
+    /// The name used in configuration files and agreements, e.g. `cpr-extract`.
+    public let key: String
+    /// The ServiceUUID callers put in their invocation context.
+    public let uuid: String
+    public let title: String
+}
+
+public enum ServiceCatalog {
+    public static let all: [PlatformService] = [
+        PlatformService(key: "cpr-extract", uuid: "6a5f2e1c-3b0d-4c8e-9a77-1f2d3c4b5a60", title: "CPR udtræk (status and change extracts)"),
+        PlatformService(key: "kle-extract", uuid: "0b9e7d41-58a2-4f3c-8d16-2e4a6c8b0f71", title: "Klassifikation: KLE emneplan extracts"),
+        PlatformService(key: "cpr-lookup", uuid: "c4e1a8f2-7d39-4b65-a0c2-9e8f7d6c5b42", title: "CPR person lookup and search"),
+        PlatformService(key: "kle-lookup", uuid: "e2d4f6a8-1b3c-4d5e-8f70-a1b2c3d4e5f6", title: "KLE lookup"),
+    ]
+
+    public static func service(key: String) -> PlatformService? { all.first { $0.key == key } }
+    public static func service(uuid: String) -> PlatformService? { all.first { $0.uuid == uuid } }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import GRDB
+
+/// The single source of truth at run time: one SQLite file in WAL mode, and every SQL
+/// statement of the project. Other modules see plain records and intent-named methods.
+public final class Store: Sendable {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and migrates it forward.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Migrations.migrator.migrate(pool)
+        } catch {
+            throw StoreError("opening the state database \(path)", error,
+                             hint: "Check that the state directory exists and is writable, and that no other version of udtraek migrated it further")
+        }
+    }
+
+    /// Opens the database in a state directory (`Spool/` by default): `<dir>/state.db`.
+    public convenience init(stateDirectory: String) throws {
+        try self.init(path: (stateDirectory as NSString).appendingPathComponent("state.db"))
+    }
+
+    func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch let e as StoreError { throw e } catch { throw StoreError(what, error) }
+    }
+
+    func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch let e as StoreError { throw e } catch { throw StoreError(what, error) }
+    }
+
+    // MARK: Configuration
+
+    public func configuration() throws -> ConfigurationSnapshot {
+        try read("reading the configuration") { db in
+            ConfigurationSnapshot(
+                platform: try PlatformSettings.fetch(db),
+                municipalities: try Municipality.order(Column("code")).fetchAll(db),
+                systems: try ReceiverSystem.order(Column("name")).fetchAll(db),
+                agreements: try ServiceAgreement.order(Column("uuid")).fetchAll(db))
+        }
+    }
+
+    /// Makes the configuration tables equal to `snapshot` in one transaction and writes
+    /// the audit row in the same transaction: either all of it happens or none.
+    public func replaceConfiguration(with snapshot: ConfigurationSnapshot, audit: AuditEntry) throws {
+        try write("applying the configuration") { db in
+            let current = ConfigurationSnapshot(
+                platform: try PlatformSettings.fetch(db),
+                municipalities: try Municipality.fetchAll(db),
+                systems: try ReceiverSystem.fetchAll(db),
+                agreements: try ServiceAgreement.fetchAll(db))
+            // Children first on removal, parents first on insertion (foreign keys).
+            for a in current.agreements where !snapshot.agreements.contains(where: { $0.uuid == a.uuid }) {
+                try a.delete(db)
+            }
+            for s in current.systems where !snapshot.systems.contains(where: { $0.name == s.name }) {
+                try s.delete(db)
+            }
+            try snapshot.platform.save(db)
+            for m in snapshot.municipalities { try m.save(db) }
+            for s in snapshot.systems { try s.save(db) }
+            for a in snapshot.agreements { try a.save(db) }
+            for m in current.municipalities where !snapshot.municipalities.contains(where: { $0.code == m.code }) {
+                try m.delete(db)
+            }
+            var row = audit
+            try row.insert(db)
+        }
+    }
+
+    public func platformSettings() throws -> PlatformSettings {
+        try read("reading platform settings") { db in try PlatformSettings.fetch(db) }
+    }
+
+    public func system(named name: String) throws -> ReceiverSystem? {
+        try read("reading system \(name)") { db in try ReceiverSystem.fetchOne(db, key: name) }
+    }
+
+    /// The agreement in force for (system, municipality, service), if any is approved.
+    public func approvedAgreement(system: String, municipality: String, service: String) throws -> ServiceAgreement? {
+        try read("reading service agreements") { db in
+            try ServiceAgreement
+                .filter(Column("system") == system && Column("municipality") == municipality
+                        && Column("service") == service && Column("state") == AgreementState.approved.rawValue)
+                .fetchOne(db)
+        }
+    }
+
+    /// Every agreement for (system, municipality, service), whatever its state.
+    public func agreements(system: String, municipality: String, service: String) throws -> [ServiceAgreement] {
+        try read("reading service agreements") { db in
+            try ServiceAgreement
+                .filter(Column("system") == system && Column("municipality") == municipality && Column("service") == service)
+                .fetchAll(db)
+        }
+    }
+
+    // MARK: Audit
+
+    @discardableResult
+    public func audit(_ entry: AuditEntry) throws -> AuditEntry {
+        try write("writing the audit log") { db in
+            var row = entry
+            try row.insert(db)
+            return row
+        }
+    }
+
+    public func auditLog(limit: Int = 100, action: String? = nil) throws -> [AuditEntry] {
+        try read("reading the audit log") { db in
+            var request = AuditEntry.order(Column("id").desc).limit(limit)
+            if let action { request = request.filter(Column("action") == action) }
+            return try request.fetchAll(db)
+        }
+    }
+}
+
+/// The configuration-owned part of the state: what `udtraek config apply` replaces.
+public struct ConfigurationSnapshot: Sendable, Equatable {
+    public var platform: PlatformSettings
+    public var municipalities: [Municipality]
+    public var systems: [ReceiverSystem]
+    public var agreements: [ServiceAgreement]
+
+    public init(platform: PlatformSettings = PlatformSettings(), municipalities: [Municipality] = [],
+                systems: [ReceiverSystem] = [], agreements: [ServiceAgreement] = []) {
+        self.platform = platform
+        self.municipalities = municipalities
+        self.systems = systems
+        self.agreements = agreements
+    }
+}
+
+/// A failure of the state database, saying what was being done.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+    public var operation: String
+    public var reason: String
+    public var hint: String
+    /// SQLite's result code, when the failure came from SQLite.
+    public var sqliteCode: Int32?
+
+    public init(_ operation: String, _ underlying: any Error, hint: String = "") {
+        self.operation = operation
+        if let db = underlying as? DatabaseError {
+            reason = db.message ?? "\(db.resultCode)"
+            sqliteCode = db.resultCode.rawValue
+        } else {
+            reason = "\(underlying)"
+            sqliteCode = nil
+        }
+        self.hint = hint
+    }
+
+    public init(_ operation: String, reason: String, hint: String = "") {
+        self.operation = operation
+        self.reason = reason
+        self.hint = hint
+        self.sqliteCode = nil
+    }
+
+    public var description: String {
+        "\(operation) failed: \(reason)" + (hint.isEmpty ? "" : ". \(hint)")
+    }
+}
+
+extension Store {
+    public func agreement(uuid: String) throws -> ServiceAgreement? {
+        try read("reading agreement \(uuid)") { db in try ServiceAgreement.fetchOne(db, key: uuid) }
+    }
+}

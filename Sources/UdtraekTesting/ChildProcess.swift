@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// A process started with posix_spawn, output to a log file, stoppable with everything
+/// it forked. Foundation's `Process` cannot redirect to a file descriptor we own and
+/// leaves children behind, which matters for sshd (its per-connection children call
+/// setsid and would keep a transfer alive after the listener is killed).
+public final class ChildProcess: @unchecked Sendable {
+    public let pid: pid_t
+    private let lock = NSLock()
+    private var reaped = false
+
+    public init(executable: String, arguments: [String], logPath: String) throws {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        guard rc == 0 else {
+            throw HarnessError("starting \(executable) failed: \(String(cString: strerror(rc)))")
+        }
+        self.pid = pid
+    }
+
+    deinit { stop(signal: SIGKILL) }
+
+    /// For callers that reaped the process themselves (with wait4, to read its rusage).
+    public func markReaped() {
+        lock.lock(); defer { lock.unlock() }
+        reaped = true
+    }
+
+    /// Whether the process has exited (reaps it if so).
+    public var hasExited: Bool {
+        lock.lock(); defer { lock.unlock() }
+        if reaped { return true }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid { reaped = true }
+        return reaped
+    }
+
+    /// Sends `signal` to the process and all its descendants, then reaps it.
+    public func stop(signal: Int32 = SIGTERM) {
+        lock.lock(); defer { lock.unlock() }
+        guard !reaped else { return }
+        for child in Self.descendants(of: pid) { kill(child, signal) }
+        kill(pid, signal)
+        var status: Int32 = 0
+        for _ in 0..<200 {
+            if waitpid(pid, &status, WNOHANG) == pid { reaped = true; return }
+            usleep(10_000)
+        }
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
+        reaped = true
+    }
+
+    /// Kills only the descendants (the per-connection children), leaving the parent.
+    public func killDescendants(signal: Int32 = SIGKILL) {
+        for child in Self.descendants(of: pid) { kill(child, signal) }
+    }
+
+    /// All transitive children of `root`, read from /proc.
+    static func descendants(of root: pid_t) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var parents: [pid_t: [pid_t]] = [:]
+        for entry in entries {
+            guard let pid = pid_t(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let ppid = pid_t(fields[1]) { parents[ppid, default: []].append(pid) }
+        }
+        var result: [pid_t] = []
+        var queue = parents[root] ?? []
+        while let next = queue.popLast() {
+            result.append(next)
+            queue.append(contentsOf: parents[next] ?? [])
+        }
+        return result
+    }
+}
+
+/// A failure of the test harness itself (not of the code under test).
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Delivery
+import Foundation
+import Logging
+import Store
+
+struct DeliverCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deliver",
+        abstract: "Deliver a file into a receiver system's SFTP inbox now.",
+        discussion: """
+        The file is queued in the outbox and delivered at once: uploaded under a hidden temporary name, \
+        verified, renamed into place, then NAME.metadata is written. On a transient failure the entry stays \
+        in the outbox for `udtraek serve` (or `udtraek outbox deliver`) to retry. Exits non-zero on failure.
+        """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The file to deliver.") var file: String
+    @Option(help: "The receiver system.") var to: String
+    @Option(help: "The name in the inbox (default: the file's name).") var name: String?
+    @Option(help: "InfRef (data type) for the metadata's routing info.") var infRef: String?
+
+    func run() throws {
+        global.bootstrapLogging()
+        let store = try Store(stateDirectory: global.stateDirectory)
+        let service = DeliveryService(store: store, logger: Logger(label: "udtraek.deliver"))
+        let path = (file as NSString).standardizingPath
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let entry = try service.enqueue(localPath: absolute, system: to, fileName: name, ownedBySpool: false,
+                                        routing: RoutingInfo(infRef: infRef))
+        let record = try service.deliverNow(outboxId: entry.id!)
+        guard record.outcome == .delivered else {
+            let after = try store.outboxEntry(id: entry.id!)
+            let next = after?.state == .ready ? " It stays in the outbox (entry \(entry.id!)) and will be retried from \(Format.time(after?.nextAttemptAt))." : " Outbox entry \(entry.id!) is in state error; fix the cause and run `udtraek outbox retry \(entry.id!)`."
+            throw Failure((record.error ?? "delivery failed") + next)
+        }
+        print("Delivered \(entry.fileName) to \(to): \(record.remotePath) (\(Format.bytes(record.bytes)), \(Format.rate(record.throughput)), sha256 \(record.sha256 ?? "-")).")
+    }
+}
+
+struct DeliveriesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "deliveries", abstract: "Recent delivery attempts, newest first.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only this system.") var system: String?
+    @Option(help: "How many rows.") var limit = 30
+    @Flag(help: "JSON for scripts.") var json = false
+
+    func run() throws {
+        let store = try Store(stateDirectory: global.stateDirectory)
+        try Output(json: json).emit(try store.deliveries(system: system, limit: limit), columns: [
+            ("ID", { "\($0.id ?? 0)" }), ("STARTED", { Format.time($0.startedAt) }), ("SYSTEM", \.system),
+            ("FILE", \.fileName), ("BYTES", { Format.bytes($0.bytes) }),
+            ("TIME", { $0.durationMs.map { String(format: "%.1f s", Double($0) / 1000) } ?? "-" }),
+            ("RATE", { Format.rate($0.throughput) }), ("OUTCOME", \.outcome.rawValue),
+            ("ERROR", { $0.error.map { String($0.prefix(80)) } ?? "" }),
+        ], empty: "No deliveries yet.")
+    }
+}
+
+struct OutboxCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Files waiting for delivery and their states.",
+        subcommands: [List.self, Retry.self, DeliverDue.self],
+        defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List outbox entries, newest first.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only entries in this state: ready, delivering, delivered, error.") var state: OutboxState?
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            let store = try Store(stateDirectory: global.stateDirectory)
+            try Output(json: json).emit(try store.outbox(states: state.map { [$0] }), columns: [
+                ("ID", { "\($0.id ?? 0)" }), ("SYSTEM", \.system), ("FILE", \.fileName), ("BYTES", { Format.bytes($0.bytes) }),
+                ("STATE", \.state.rawValue), ("ATTEMPTS", { "\($0.attempts)" }),
+                ("NEXT", { $0.state == .ready ? Format.time($0.nextAttemptAt) : "-" }),
+                ("LAST ERROR", { $0.lastError.map { String($0.prefix(80)) } ?? "" }),
+            ], empty: "The outbox is empty.")
+        }
+    }
+
+    struct Retry: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put an entry in state error back to ready, after fixing its cause.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var id: Int64
+
+        func run() throws {
+            let store = try Store(stateDirectory: global.stateDirectory)
+            guard let entry = try store.retry(outboxId: id, now: Date()) else {
+                throw Failure("Outbox entry \(id) is not in state error (see `udtraek outbox list`).")
+            }
+            try store.audit(AuditEntry(at: Date(), actor: ProcessInfo.processInfo.environment["USER"] ?? "operator",
+                                       action: "outbox.retry", subject: "outbox \(id)", detail: entry.fileName))
+            print("Outbox entry \(id) (\(entry.fileName)) is ready again.")
+        }
+    }
+
+    struct DeliverDue: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "deliver", abstract: "Deliver every due entry now, once.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this system.") var system: String?
+
+        func run() throws {
+            global.bootstrapLogging()
+            let store = try Store(stateDirectory: global.stateDirectory)
+            let service = DeliveryService(store: store, logger: Logger(label: "udtraek.deliver"))
+            let records = service.deliverDue(system: system)
+            let failed = records.filter { $0.outcome != .delivered }
+            print("\(records.count - failed.count) delivered, \(failed.count) failed.")
+            failed.forEach { print("  \($0.fileName) -> \($0.system): \($0.error ?? "")") }
+            if !failed.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+extension OutboxState: ExpressibleByArgument {}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Configuration
+import Delivery
+import Foundation
+import Logging
+import SFTPClient
+import Store
+import UdtraekTesting
+
+/// `make demo`: the whole path on one machine, with a private sshd standing in for the
+/// receivers' SFTP server.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Start a private sshd on 127.0.0.1, apply the configuration and deliver a sample file.",
+        discussion: "Every system in the configuration whose inbox is on 127.0.0.1 gets an inbox on the private sshd (under STATE/demo-sshd). The sshd is stopped on exit unless --keep-running.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Leave the sshd running after the demo (prints how to stop it).") var keepRunning = false
+
+    func run() throws {
+        global.bootstrapLogging()
+        let configFile = global.configFile
+        let loaded = try ConfigurationFile.load(path: configFile)
+        let local = loaded.snapshot.systems.filter { ["127.0.0.1", "localhost"].contains($0.sftpHost) }
+        guard let first = local.first else { throw Failure("No system in \(configFile) has its inbox on 127.0.0.1; nothing to demonstrate.") }
+        guard local.allSatisfy({ $0.sftpPort == first.sftpPort }) else {
+            throw Failure("The demo serves one port; the local systems use several (\(Set(local.map(\.sftpPort)).sorted())).")
+        }
+        let state = global.stateDirectory
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+
+        step("Keys")
+        for system in local where !FileManager.default.fileExists(atPath: system.privateKeyPath) {
+            try FileManager.default.createDirectory(atPath: (system.privateKeyPath as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true)
+            try SSHKeys.generate(.ed25519, at: system.privateKeyPath, comment: "udtraek:\(system.name)")
+            print("  made \(system.privateKeyPath) for \(system.name)")
+        }
+        local.forEach { print("  \($0.name): \($0.privateKeyPath)") }
+
+        step("Private sshd")
+        let configDirectory = (configFile as NSString).deletingLastPathComponent
+        let sshd = try LocalSSHD(directory: (state as NSString).appendingPathComponent("demo-sshd"), port: first.sftpPort,
+                                 hostKeyPath: (configDirectory as NSString).appendingPathComponent("demo/ssh_host_ed25519_key"),
+                                 accounts: local.map { .init(system: $0.name, publicKeyPath: $0.privateKeyPath + ".pub") })
+        try sshd.start()
+        defer { if !keepRunning { sshd.stop() } }
+        print("  sshd on 127.0.0.1:\(sshd.port), host key \(try sshd.hostKeyFingerprint), config \(sshd.directory)/sshd_config")
+
+        step("Apply \(configFile)")
+        let store = try Store(stateDirectory: state)
+        let diff = ConfigurationDiff.between(try store.configuration(), loaded.snapshot)
+        if diff.isEmpty { print("  nothing to change") } else {
+            diff.changes.forEach { print("  \($0)") }
+            try store.replaceConfiguration(with: loaded.snapshot, audit: AuditEntry(
+                at: Date(), actor: "demo", action: "config.apply", subject: configFile,
+                detail: diff.changes.map(\.description).joined(separator: "\n")))
+        }
+
+        step("Deliver a sample file to \(first.name)")
+        let stamp = Date().formatted(.iso8601.year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false).timeSeparator(.omitted).dateTimeSeparator(.standard))
+        let name = "udtraek-demo-\(stamp).txt"
+        let spoolFile = (state as NSString).appendingPathComponent(name)
+        let text = "Prøveudtræk fra udtraek, dannet \(Date()).\nÆble, øl og å: tegn som modtagerne skal kunne læse.\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: spoolFile))
+        let service = DeliveryService(store: store, logger: Logger(label: "udtraek.demo"))
+        let entry = try service.enqueue(localPath: spoolFile, system: first.name, ownedBySpool: true,
+                                        routing: RoutingInfo(infRef: "udtraek-demo"))
+        let record = try service.deliverNow(outboxId: entry.id!)
+        guard record.outcome == .delivered else { throw Failure("The demo delivery failed: \(record.error ?? "?")\n\(sshd.log.suffix(2000))") }
+        let inbox = sshd.inboxRoot(first.name) + "/" + first.inboxPath
+        print("  delivered \(Format.bytes(record.bytes)) in \(record.durationMs ?? 0) ms, sha256 \(record.sha256 ?? "-")")
+        print("  the file:     \(inbox)/\(name)")
+        print("  its metadata: \(inbox)/\(name).metadata")
+        print("")
+        print((try? String(contentsOfFile: "\(inbox)/\(name).metadata", encoding: .utf8)) ?? "")
+
+        step("Recorded")
+        print("  udtraek deliveries --state \(state)   (the delivery row)")
+        print("  udtraek audit --state \(state)        (the config apply)")
+        if keepRunning {
+            print("\nThe sshd keeps running (pid file \(sshd.directory)/sshd.pid). Stop it with: kill $(cat \(sshd.directory)/sshd.pid)")
+        } else {
+            print("\nThe demo sshd is stopped; nothing is left running.")
+        }
+    }
+
+    private func step(_ title: String) { print("\n== \(title)") }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+@main
+struct Udtraek: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "udtraek",
+        abstract: "Bulk extracts (udtræk) for municipal data exchange: produce, deliver by SFTP, watch pickup.",
+        discussion: "State lives in STATE/state.db (SQLite). Run `udtraek config apply` after editing the configuration.",
+        subcommands: [
+            ConfigCommand.self, SystemsCommand.self, DeliverCommand.self, DeliveriesCommand.self,
+            OutboxCommand.self, KeysCommand.self, AuditCommand.self, DemoCommand.self,
+        ])
+}
+
+/// `--config` and `--state`, shared by every command.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The configuration file, or a directory holding udtraek.yaml.")
+    var config: String = "Config"
+
+    @Option(name: .long, help: "The state directory (database and spool).")
+    var state: String = "Spool"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .warning
+
+    /// The configuration file path: a directory means `<dir>/udtraek.yaml`.
+    var configFile: String {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: config, isDirectory: &isDirectory), isDirectory.boolValue {
+            return (config as NSString).appendingPathComponent("udtraek.yaml")
+        }
+        return config
+    }
+
+    var stateDirectory: String {
+        (state as NSString).standardizingPath
+    }
+
+    func bootstrapLogging() {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

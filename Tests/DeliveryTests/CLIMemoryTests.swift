@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+import UdtraekTesting
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `udtraek` executable, run as a child so its peak memory can be read
+/// (getrusage of a child is unaffected by tests running in parallel in this process).
+@Suite struct CLIMemoryTests {
+    static var executable: String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("udtraek").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/udtraek").path
+    }
+
+    /// Runs the CLI; returns (exit status, output, peak RSS in KiB).
+    static func run(_ arguments: [String]) throws -> (Int32, String, Int) {
+        let log = NSTemporaryDirectory() + "udtraek-cli-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let child = try ChildProcess(executable: executable, arguments: arguments, logPath: log)
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(child.pid, &status, 0, &usage)
+        child.markReaped()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return ((status >> 8) & 0xFF, output, usage.ru_maxrss)
+    }
+
+    @Test func deliveringSeveralHundredMBKeepsMemoryFlat() throws {
+        let fx = try DeliveryFixture()
+        defer { fx.tearDown() }
+        let config = fx.directory + "/udtraek.yaml"
+        let system = fx.systems[0]
+        try """
+        municipalities: []
+        systems:
+          - name: modtager
+            inbox:
+              host: 127.0.0.1
+              port: \(system.sftpPort)
+              user: \(system.sftpUser)
+              private_key: \(system.privateKeyPath)
+              host_key_fingerprints: [\(system.hostKeyFingerprints[0])]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let state = fx.directory + "/cli-state"
+        let applied = try Self.run(["config", "apply", config, "--state", state])
+        #expect(applied.0 == 0, "\(applied.1)")
+
+        let small = try fx.makeFile("small.bin", size: 2 << 20)
+        let large = try fx.makeFile("large.bin", size: 384 << 20)
+        let a = try Self.run(["deliver", small, "--to", "modtager", "--state", state, "--config", config])
+        #expect(a.0 == 0, "\(a.1)")
+        let b = try Self.run(["deliver", large, "--to", "modtager", "--state", state, "--config", config])
+        #expect(b.0 == 0, "\(b.1)")
+        #expect(try sha256sum(fx.inbox() + "/large.bin") == (try sha256sum(large)))
+        // 384 MiB through a 1 MiB buffer: peak memory must not follow the file size.
+        #expect(b.2 - a.2 < 24 * 1024, "peak RSS \(a.2) KiB for 2 MiB, \(b.2) KiB for 384 MiB")
+        #expect(b.2 < 64 * 1024, "peak RSS \(b.2) KiB")
+    }
+}
