@@ -24,9 +24,17 @@ let package = Package(
             providers: [.apt(["libssh2-1-dev"])]
         ),
 
+        .systemLibrary(
+            name: "CUdtraekZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
+
         // Pure logic, no I/O.
         .target(name: "BusinessCalendar"),
         .target(name: "Scheduling", dependencies: ["BusinessCalendar"]),
+        .target(name: "SourceStubs", dependencies: ["BusinessCalendar"]),
+        .target(name: "Gzip", dependencies: ["CUdtraekZlib"]),
 
         // I/O edges.
         .target(
@@ -63,6 +71,8 @@ let package = Package(
         ),
 
         .testTarget(name: "BusinessCalendarTests", dependencies: ["BusinessCalendar"]),
+        .testTarget(name: "SourceStubsTests", dependencies: ["SourceStubs", "BusinessCalendar"]),
+        .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "BusinessCalendar"]),
         .testTarget(name: "SFTPClientTests", dependencies: ["SFTPClient", "UdtraekTesting"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Configuration"]),

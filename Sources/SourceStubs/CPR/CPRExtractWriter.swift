@@ -1,0 +1,125 @@
+import BusinessCalendar
+
+/// Writes CPR extract files in the CPR office's fixed-width ISO-8859-1 format.
+///
+/// Scope of a municipality's extract:
+/// - Status extract: every registered person whose current (or, for the dead, emigrated and
+///   disappeared, last) address is in the municipality.
+/// - Change extract: every person whose register data changed since the previous file
+///   (after `previousProductionDate`, or after the previous business day when that is nil,
+///   up to and including the date) and who lives in the municipality on the date or lived
+///   there at the previous file. Events happen only on business days, so with daily files
+///   this is exactly the persons changed on the date. A person moving from A to B is in both
+///   A's and B's change extracts, each time with the new address, as the real CPR does, so
+///   A learns that the person left. Each such person has all selected record types as of
+///   the date plus one 099 record per event.
+/// Relatives living elsewhere appear only as PNR and name fields (012, 014, 015) of the
+/// person's own records, never as persons of their own.
+public enum CPRExtractWriter {
+    /// Bytes handed to the sink per write.
+    public static let chunkSize = 256 * 1024
+
+    /// Checks the request against the population and the calendar; throws what is wrong.
+    public static func validate(population: CPRPopulation, request: CPRExtractRequest) throws {
+        if let m = request.municipality, CPRMunicipalities.named(m) == nil {
+            throw CPRStubError(code: "unknown-municipality",
+                               message: "municipality code '\(m)' is not one of Denmark's 98 municipality codes; use a four-digit code such as 0101 (København) or leave it out for the whole country")
+        }
+        if request.date < population.epoch {
+            throw CPRStubError(code: "before-epoch",
+                               message: "production date \(request.date) is before the synthetic register's first day \(population.epoch); ask for \(population.epoch) or later")
+        }
+        if request.kind == .change {
+            let cal = DanishHolidays()
+            if !cal.isBusinessDay(request.date) {
+                let why = cal.holidayName(request.date).map { "a public holiday (\($0))" } ?? "a weekend day"
+                throw CPRStubError(code: "not-business-day",
+                                   message: "change extracts are produced on business days only and \(request.date) is \(why); the next business day is \(cal.nextBusinessDay(after: request.date))")
+            }
+        }
+        if !(0...999_999).contains(request.taskNumber) {
+            throw CPRStubError(code: "bad-task-number",
+                               message: "task number \(request.taskNumber) does not fit OPGAVENR's six digits; use 0...999999")
+        }
+        if let p = request.previousProductionDate, p >= request.date {
+            throw CPRStubError(code: "bad-previous-date",
+                               message: "previous production date \(p) is not before the production date \(request.date); give the date of the previous file in the series")
+        }
+        if !request.recordTypes.contains(where: \.isPersonRecord) {
+            throw CPRStubError(code: "no-record-types",
+                               message: "no person record types selected; choose some of \(CPRRecordType.personRecordTypes.map(\.rawValue).sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// Validates the request (see `validate`), then streams the extract into `sink` in
+    /// chunks of about 256 KiB from one reused buffer, so memory stays flat for a national
+    /// extract. `progress` is called every 4096 persons with the counts so far.
+    @discardableResult
+    public static func write<S: ByteSink>(population: CPRPopulation, request: CPRExtractRequest,
+                                          into sink: inout S,
+                                          progress: ((CPRExtractSummary) -> Void)? = nil) throws -> CPRExtractSummary {
+        try validate(population: population, request: request)
+        let out = CPRRecordBuffer(capacity: chunkSize + 128 * 1024)
+        let r = CPRPersonRenderer(population: population, types: request.recordTypes, out: out)
+        let day = request.date.daysSinceEpoch
+        let scope = request.municipality.flatMap(CPRMunicipalities.indexByCode).map { UInt8($0) }
+
+        // 000 start
+        let p = out.begin(.start)
+        CPRField.num(p, 4, 10, 0)
+        CPRField.num(p, 14, 6, request.taskNumber)
+        CPRField.compact(p, 20, day)
+        if let prev = request.previousProductionDate {
+            CPRField.compact(p, 28, prev.daysSinceEpoch)
+        } else {
+            CPRField.num(p, 28, 8, 0)
+        }
+        out.records = 0
+
+        // The change window is (from, day]; states are compared at its two ends.
+        let from: Int = {
+            let prev = request.previousProductionDate ?? DanishHolidays().previousBusinessDay(before: request.date)
+            return max(prev.daysSinceEpoch, population.epochDay - 1)
+        }()
+        var persons = 0
+        var nextProgress = 4096
+        var state = CPRBlockState()
+        var before = CPRBlockState()
+        for b in 0..<population.blockCount {
+            switch request.kind {
+            case .status:
+                population.computeBlock(b, on: day, into: &state, notesAfter: nil)
+                for i in state.members.indices where state.members[i].present {
+                    if let s = scope, state.members[i].address.municipality != s { continue }
+                    r.render(state, i, before: nil, day: day)
+                    persons += 1
+                }
+            case .change:
+                guard population.blockChanges(b, after: from, through: day) else { continue }
+                population.computeBlock(b, on: from, into: &before, notesAfter: nil)
+                population.computeBlock(b, on: day, into: &state, notesAfter: from)
+                for i in state.members.indices where state.members[i].present {
+                    let was = before.members[i]
+                    if let s = scope, state.members[i].address.municipality != s,
+                       !(was.present && was.address.municipality == s) { continue }
+                    if was.present && population.makePerson(before, i) == population.makePerson(state, i) { continue }
+                    r.render(state, i, before: before, day: day)
+                    persons += 1
+                }
+            }
+            if out.count >= chunkSize { try out.flush(into: &sink) }
+            if persons >= nextProgress, let progress {
+                nextProgress = persons + 4096
+                progress(CPRExtractSummary(persons: persons, records: out.records, bytes: out.totalBytes + out.count))
+            }
+        }
+        let records = out.records
+        let e = out.begin(.end)
+        CPRField.num(e, 4, 10, 9_999_999_999)
+        CPRField.num(e, 14, 8, records)
+        try out.flush(into: &sink)
+        let summary = CPRExtractSummary(persons: persons, records: records, bytes: out.totalBytes)
+        progress?(summary)
+        return summary
+    }
+}
