@@ -49,8 +49,16 @@ let package = Package(
             dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
+            name: "Extracts",
+            dependencies: [
+                "BusinessCalendar", "SourceStubs", "Gzip", "Store",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "Configuration",
-            dependencies: ["Store", "SFTPClient", "Yams"]
+            dependencies: ["Store", "SFTPClient", "Extracts", "SourceStubs", "BusinessCalendar", "Yams"]
         ),
         .target(
             name: "Delivery",
@@ -64,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "udtraek",
             dependencies: [
-                "SFTPClient", "Store", "Configuration", "Delivery", "UdtraekTesting",
+                "SFTPClient", "Store", "Configuration", "Delivery", "Extracts", "UdtraekTesting", "BusinessCalendar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -73,6 +81,7 @@ let package = Package(
         .testTarget(name: "BusinessCalendarTests", dependencies: ["BusinessCalendar"]),
         .testTarget(name: "SourceStubsTests", dependencies: ["SourceStubs", "BusinessCalendar"]),
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
+        .testTarget(name: "ExtractsTests", dependencies: ["Extracts", "Store", "Configuration", "SourceStubs", "BusinessCalendar", "Gzip", "Delivery", "UdtraekTesting"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "BusinessCalendar"]),
         .testTarget(name: "SFTPClientTests", dependencies: ["SFTPClient", "UdtraekTesting"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Configuration"]),

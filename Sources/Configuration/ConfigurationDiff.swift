@@ -41,6 +41,17 @@ public struct ConfigurationDiff: Sendable, Equatable {
             ("system", { $0.system }), ("municipality", { $0.municipality }),
             ("service", { $0.service }), ("state", { $0.state.rawValue }),
         ])
+        let sourceFields = fieldChanges(current.sources, desired.sources, [
+            ("cpr.seed", { String($0.cprSeed) }), ("cpr.persons", { String($0.cprPersons) }),
+            ("epoch", { $0.epoch }), ("kle.seed", { String($0.kleSeed) }),
+        ])
+        if !sourceFields.isEmpty { changes.append(Change(kind: .changed, subject: "sources", fields: sourceFields)) }
+        changes += diff(current.extracts, desired.extracts, id: \.name, label: "extract", fields: [
+            ("source", { $0.source.rawValue }), ("kind", { $0.kind.rawValue }), ("system", { $0.system }),
+            ("municipality", { $0.municipality }), ("record_types", { $0.recordTypes.joined(separator: ",") }),
+            ("gzip_level", { $0.gzipLevel.map(String.init) ?? "none" }), ("file_name", { $0.fileNameTemplate }),
+            ("task_number", { String($0.taskNumber) }),
+        ])
         return ConfigurationDiff(changes: changes)
     }
 

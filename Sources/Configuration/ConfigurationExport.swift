@@ -7,6 +7,10 @@ public enum ConfigurationExport {
         var out = ["# udtraek configuration, exported from the state database.", "platform:"]
         out.append("  sender: \(quote(snapshot.platform.sender))")
         if let s = snapshot.platform.senderItSystem { out.append("  sender_it_system: \(s)") }
+        out.append("sources:")
+        out.append("  epoch: \(snapshot.sources.epoch)")
+        out.append("  cpr: { seed: \(snapshot.sources.cprSeed), persons: \(snapshot.sources.cprPersons) }")
+        out.append("  kle: { seed: \(snapshot.sources.kleSeed) }")
         out.append("municipalities:")
         for m in snapshot.municipalities { out.append("  - { code: \"\(m.code)\", name: \(quote(m.name)) }") }
         out.append("systems:")
@@ -29,6 +33,18 @@ public enum ConfigurationExport {
         out.append("agreements:")
         for a in snapshot.agreements {
             out.append("  - { uuid: \(a.uuid), system: \(a.system), municipality: \"\(a.municipality)\", service: \(a.service), state: \(a.state.rawValue) }")
+        }
+        out.append("extracts:")
+        for e in snapshot.extracts {
+            out.append("  - name: \(e.name)")
+            out.append("    source: \(e.source.rawValue)")
+            out.append("    kind: \(e.kind.rawValue)")
+            out.append("    system: \(e.system)")
+            out.append("    municipality: \"\(e.municipality)\"")
+            if !e.recordTypes.isEmpty { out.append("    record_types: [\(e.recordTypes.map { "\"\($0)\"" }.joined(separator: ", "))]") }
+            if let level = e.gzipLevel { out.append("    gzip_level: \(level)") } else { out.append("    compression: none") }
+            out.append("    file_name: \(quote(e.fileNameTemplate))")
+            out.append("    task_number: \(e.taskNumber)")
         }
         return out.joined(separator: "\n") + "\n"
     }

@@ -1,5 +1,8 @@
+import BusinessCalendar
+import Extracts
 import Foundation
 import SFTPClient
+import SourceStubs
 import Store
 import Yams
 
@@ -58,7 +61,7 @@ struct SnapshotReader {
     let issues: IssueCollector
     let baseDirectory: String
 
-    static let topLevelKeys = ["platform", "municipalities", "systems", "agreements"]
+    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts"]
 
     mutating func read(_ root: YAMLValue) -> ConfigurationSnapshot {
         var snapshot = ConfigurationSnapshot()
@@ -68,6 +71,10 @@ struct SnapshotReader {
         snapshot.systems = top["systems"]?.sequence()?.compactMap(readSystem) ?? []
         let agreementValues = top["agreements"]?.sequence() ?? []
         snapshot.agreements = agreementValues.compactMap { readAgreement($0, snapshot: snapshot) }
+        if let sources = top["sources"] { snapshot.sources = readSources(sources) }
+        let extractValues = top["extracts"]?.sequence() ?? []
+        snapshot.extracts = extractValues.compactMap { readExtract($0, snapshot: snapshot) }.sorted { $0.name < $1.name }
+        reportDuplicates(snapshot.extracts.map(\.name), nil, "extract name")
         reportDuplicates(snapshot.municipalities.map(\.code), top["municipalities"]?.sequence(), "municipality code")
         reportDuplicates(snapshot.systems.map(\.name), top["systems"]?.sequence(), "system name")
         reportDuplicates(snapshot.agreements.map(\.uuid), agreementValues, "agreement uuid")
@@ -91,6 +98,10 @@ struct SnapshotReader {
         let name = required(map, "name", in: value)?.string()
         if let code, !(code.count == 4 && code.allSatisfy(\.isASCII) && code.allSatisfy(\.isNumber)) {
             map["code"]?.report("'\(code)' is not a four-digit municipality code (write it quoted, e.g. \"0101\")")
+            return nil
+        }
+        if let code, CPRMunicipalities.named(code) == nil {
+            map["code"]?.report("'\(code)' is not one of Denmark's 98 municipality codes")
             return nil
         }
         guard let code, let name else { return nil }
@@ -164,6 +175,63 @@ struct SnapshotReader {
             .flatMap(AgreementState.init(rawValue:))
         guard let uuid, let system, let municipality, let service, let state else { return nil }
         return ServiceAgreement(uuid: uuid, system: system, municipality: municipality, service: service, state: state)
+    }
+
+    private func readSources(_ value: YAMLValue) -> SourceSettings {
+        var settings = SourceSettings()
+        guard let map = value.mapping(allowed: ["cpr", "kle", "epoch"]) else { return settings }
+        if let epoch = map["epoch"]?.string() {
+            if CivilDate(iso: epoch) == nil { map["epoch"]?.report("'\(epoch)' is not a date YYYY-MM-DD") } else { settings.epoch = epoch }
+        }
+        if let cpr = map["cpr"]?.mapping(allowed: ["seed", "persons"]) {
+            if let seed = cpr["seed"]?.int(in: 0...Int.max) { settings.cprSeed = UInt64(seed) }
+            if let persons = cpr["persons"]?.int(in: 1...10_000_000) { settings.cprPersons = persons }
+        }
+        if let kle = map["kle"]?.mapping(allowed: ["seed"]), let seed = kle["seed"]?.int(in: 0...Int.max) {
+            settings.kleSeed = UInt64(seed)
+        }
+        return settings
+    }
+
+    private func readExtract(_ value: YAMLValue, snapshot: ConfigurationSnapshot) -> ExtractDefinition? {
+        guard let map = value.mapping(allowed: ["name", "source", "kind", "system", "municipality", "record_types",
+                                                "compression", "gzip_level", "file_name", "task_number"]) else { return nil }
+        let name = required(map, "name", in: value)?.string()
+        if let name, name.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) == nil {
+            map["name"]?.report("'\(name)' may hold only lowercase letters, digits, '.', '_' and '-'")
+        }
+        let source = required(map, "source", in: value)?.oneOf(ExtractSource.allCases.map(\.rawValue)).flatMap(ExtractSource.init(rawValue:))
+        let kind = required(map, "kind", in: value)?.oneOf(ExtractKind.allCases.map(\.rawValue)).flatMap(ExtractKind.init(rawValue:))
+        let system = required(map, "system", in: value)?.string()
+        if let system, !snapshot.systems.contains(where: { $0.name == system }) {
+            map["system"]?.report("no system named '\(system)' in the systems section")
+        }
+        let municipality = required(map, "municipality", in: value)?.string()
+        if let municipality, !snapshot.municipalities.contains(where: { $0.code == municipality }) {
+            map["municipality"]?.report("no municipality with code '\(municipality)' in the municipalities section")
+        }
+        var recordTypes: [String] = []
+        if let list = map["record_types"], let items = list.sequence() {
+            for item in items {
+                guard let text = item.string() else { continue }
+                let padded = text.count < 3 ? String(repeating: "0", count: 3 - text.count) + text : text
+                if let type = CPRRecordType(rawValue: padded), type.isPersonRecord { recordTypes.append(padded) } else {
+                    item.report("'\(text)' is not a CPR person record type; known: \(CPRRecordType.personRecordTypes.map(\.rawValue).sorted().joined(separator: ", "))")
+                }
+            }
+            if source == .kle && !items.isEmpty { list.report("record_types apply to CPR extracts only") }
+        }
+        let compression = map["compression"]?.oneOf(["gzip", "none"]) ?? "gzip"
+        let level = map["gzip_level"].map { $0.int(in: 1...9) } ?? 6
+        let template = map["file_name"]?.string() ?? (source == .kle ? FileNameTemplate.kleDefault : FileNameTemplate.cprDefault)
+        do { _ = try FileNameTemplate(template) } catch {
+            (map["file_name"] ?? value).report(error.message)
+        }
+        let task = map["task_number"].map { $0.int(in: 0...999_999) } ?? 1
+        guard let name, let source, let kind, let system, let municipality, let level, let task else { return nil }
+        return ExtractDefinition(name: name, source: source, kind: kind, system: system, municipality: municipality,
+                                 recordTypes: recordTypes, gzipLevel: compression == "none" ? nil : level,
+                                 fileNameTemplate: template, taskNumber: task)
     }
 
     private func required(_ map: [String: YAMLValue], _ key: String, in parent: YAMLValue, hint: String = "") -> YAMLValue? {

@@ -84,6 +84,37 @@ enum Migrations {
             }
             try db.create(index: "delivery_recent", on: "delivery", columns: ["started_at"])
         }
+        m.registerMigration("v2 extracts") { db in
+            try db.create(table: "extract_definition") { t in
+                t.primaryKey("name", .text)
+                t.column("source", .text).notNull().check(sql: "source IN ('cpr','kle')")
+                t.column("kind", .text).notNull().check(sql: "kind IN ('status','change')")
+                t.column("system", .text).notNull().references("receiver_system", column: "name", onDelete: .cascade)
+                t.column("municipality", .text).notNull().references("municipality", column: "code")
+                t.column("record_types", .text).notNull()
+                t.column("gzip_level", .integer)
+                t.column("file_name_template", .text).notNull()
+                t.column("task_number", .integer).notNull()
+            }
+            try db.create(table: "extract_run") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("extract", .text).notNull()
+                t.column("trigger", .text).notNull()
+                t.column("production_date", .text).notNull()
+                t.column("started_at", .datetime).notNull()
+                t.column("finished_at", .datetime)
+                t.column("state", .text).notNull()
+                t.column("persons", .integer)
+                t.column("records", .integer)
+                t.column("text_bytes", .integer)
+                t.column("file_bytes", .integer)
+                t.column("sha256", .text)
+                t.column("file_name", .text)
+                t.column("outbox_id", .integer).references("outbox", onDelete: .setNull)
+                t.column("error", .text)
+            }
+            try db.create(index: "extract_run_series", on: "extract_run", columns: ["extract", "production_date"])
+        }
         return m
     }
 }

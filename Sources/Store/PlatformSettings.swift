@@ -21,7 +21,7 @@ public struct PlatformSettings: Sendable, Equatable, Codable {
     }
 
     func save(_ db: Database) throws {
-        try db.execute(sql: "DELETE FROM platform_setting")
+        try db.execute(sql: "DELETE FROM platform_setting WHERE key IN ('sender', 'sender_it_system')")
         try db.execute(sql: "INSERT INTO platform_setting (key, value) VALUES ('sender', ?)", arguments: [sender])
         if let senderItSystem {
             try db.execute(sql: "INSERT INTO platform_setting (key, value) VALUES ('sender_it_system', ?)", arguments: [senderItSystem])

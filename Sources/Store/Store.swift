@@ -44,11 +44,7 @@ public final class Store: Sendable {
 
     public func configuration() throws -> ConfigurationSnapshot {
         try read("reading the configuration") { db in
-            ConfigurationSnapshot(
-                platform: try PlatformSettings.fetch(db),
-                municipalities: try Municipality.order(Column("code")).fetchAll(db),
-                systems: try ReceiverSystem.order(Column("name")).fetchAll(db),
-                agreements: try ServiceAgreement.order(Column("uuid")).fetchAll(db))
+            try ConfigurationSnapshot.fetch(db)
         }
     }
 
@@ -56,12 +52,11 @@ public final class Store: Sendable {
     /// the audit row in the same transaction: either all of it happens or none.
     public func replaceConfiguration(with snapshot: ConfigurationSnapshot, audit: AuditEntry) throws {
         try write("applying the configuration") { db in
-            let current = ConfigurationSnapshot(
-                platform: try PlatformSettings.fetch(db),
-                municipalities: try Municipality.fetchAll(db),
-                systems: try ReceiverSystem.fetchAll(db),
-                agreements: try ServiceAgreement.fetchAll(db))
+            let current = try ConfigurationSnapshot.fetch(db)
             // Children first on removal, parents first on insertion (foreign keys).
+            for e in current.extracts where !snapshot.extracts.contains(where: { $0.name == e.name }) {
+                try e.delete(db)
+            }
             for a in current.agreements where !snapshot.agreements.contains(where: { $0.uuid == a.uuid }) {
                 try a.delete(db)
             }
@@ -72,6 +67,8 @@ public final class Store: Sendable {
             for m in snapshot.municipalities { try m.save(db) }
             for s in snapshot.systems { try s.save(db) }
             for a in snapshot.agreements { try a.save(db) }
+            try snapshot.sources.save(db)
+            for e in snapshot.extracts { try e.save(db) }
             for m in current.municipalities where !snapshot.municipalities.contains(where: { $0.code == m.code }) {
                 try m.delete(db)
             }
@@ -133,13 +130,30 @@ public struct ConfigurationSnapshot: Sendable, Equatable {
     public var municipalities: [Municipality]
     public var systems: [ReceiverSystem]
     public var agreements: [ServiceAgreement]
+    public var sources: SourceSettings
+    public var extracts: [ExtractDefinition]
 
     public init(platform: PlatformSettings = PlatformSettings(), municipalities: [Municipality] = [],
-                systems: [ReceiverSystem] = [], agreements: [ServiceAgreement] = []) {
+                systems: [ReceiverSystem] = [], agreements: [ServiceAgreement] = [],
+                sources: SourceSettings = SourceSettings(), extracts: [ExtractDefinition] = []) {
         self.platform = platform
+        self.sources = sources
+        self.extracts = extracts
         self.municipalities = municipalities
         self.systems = systems
         self.agreements = agreements
+    }
+}
+
+extension ConfigurationSnapshot {
+    static func fetch(_ db: Database) throws -> ConfigurationSnapshot {
+        ConfigurationSnapshot(
+            platform: try PlatformSettings.fetch(db),
+            municipalities: try Municipality.order(Column("code")).fetchAll(db),
+            systems: try ReceiverSystem.order(Column("name")).fetchAll(db),
+            agreements: try ServiceAgreement.order(Column("uuid")).fetchAll(db),
+            sources: try SourceSettings.fetch(db),
+            extracts: try ExtractDefinition.order(Column("name")).fetchAll(db))
     }
 }
 

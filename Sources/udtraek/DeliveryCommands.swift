@@ -66,12 +66,12 @@ struct OutboxCommand: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List outbox entries, newest first.")
         @OptionGroup var global: GlobalOptions
-        @Option(help: "Only entries in this state: ready, delivering, delivered, error.") var state: OutboxState?
+        @Option(name: .customLong("status"), help: "Only entries in this state: ready, delivering, delivered, error.") var status: OutboxState?
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() throws {
             let store = try Store(stateDirectory: global.stateDirectory)
-            try Output(json: json).emit(try store.outbox(states: state.map { [$0] }), columns: [
+            try Output(json: json).emit(try store.outbox(states: status.map { [$0] }), columns: [
                 ("ID", { "\($0.id ?? 0)" }), ("SYSTEM", \.system), ("FILE", \.fileName), ("BYTES", { Format.bytes($0.bytes) }),
                 ("STATE", \.state.rawValue), ("ATTEMPTS", { "\($0.attempts)" }),
                 ("NEXT", { $0.state == .ready ? Format.time($0.nextAttemptAt) : "-" }),

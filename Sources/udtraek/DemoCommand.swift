@@ -1,6 +1,7 @@
 import ArgumentParser
 import Configuration
 import Delivery
+import Extracts
 import Foundation
 import Logging
 import SFTPClient
@@ -12,7 +13,7 @@ import UdtraekTesting
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Start a private sshd on 127.0.0.1, apply the configuration and deliver a sample file.",
+        abstract: "Start a private sshd on 127.0.0.1, apply the configuration, produce a CPR extract and deliver it.",
         discussion: "Every system in the configuration whose inbox is on 127.0.0.1 gets an inbox on the private sshd (under STATE/demo-sshd). The sshd is stopped on exit unless --keep-running.")
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Leave the sshd running after the demo (prints how to stop it).") var keepRunning = false
@@ -43,6 +44,9 @@ struct DemoCommand: ParsableCommand {
         let sshd = try LocalSSHD(directory: (state as NSString).appendingPathComponent("demo-sshd"), port: first.sftpPort,
                                  hostKeyPath: (configDirectory as NSString).appendingPathComponent("demo/ssh_host_ed25519_key"),
                                  accounts: local.map { .init(system: $0.name, publicKeyPath: $0.privateKeyPath + ".pub") })
+        // The demo's inboxes are its own: start empty so a second demo on the same day
+        // does not meet the first one's file under the refuse policy.
+        try? FileManager.default.removeItem(atPath: sshd.directory + "/inboxes")
         try sshd.start()
         defer { if !keepRunning { sshd.stop() } }
         print("  sshd on 127.0.0.1:\(sshd.port), host key \(try sshd.hostKeyFingerprint), config \(sshd.directory)/sshd_config")
@@ -57,25 +61,39 @@ struct DemoCommand: ParsableCommand {
                 detail: diff.changes.map(\.description).joined(separator: "\n")))
         }
 
-        step("Deliver a sample file to \(first.name)")
-        let stamp = Date().formatted(.iso8601.year().month().day().dateSeparator(.omitted).time(includingFractionalSeconds: false).timeSeparator(.omitted).dateTimeSeparator(.standard))
-        let name = "udtraek-demo-\(stamp).txt"
-        let spoolFile = (state as NSString).appendingPathComponent(name)
-        let text = "Prøveudtræk fra udtraek, dannet \(Date()).\nÆble, øl og å: tegn som modtagerne skal kunne læse.\n"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: spoolFile))
+        let runner = ExtractRunner(store: store, stateDirectory: state, logger: Logger(label: "udtraek.demo"))
+        _ = try runner.recoverAtStartup()
         let service = DeliveryService(store: store, logger: Logger(label: "udtraek.demo"))
-        let entry = try service.enqueue(localPath: spoolFile, system: first.name, ownedBySpool: true,
-                                        routing: RoutingInfo(infRef: "udtraek-demo"))
-        let record = try service.deliverNow(outboxId: entry.id!)
+        let definitions = loaded.snapshot.extracts
+        guard let demo = definitions.first(where: { d in d.kind == .status && d.source == .cpr && local.contains { $0.name == d.system } }) else {
+            throw Failure("\(configFile) has no CPR status extract for a local system; nothing to demonstrate.")
+        }
+        step("Extract \(demo.name) (CPR status, municipality \(demo.municipality)) for \(demo.system)")
+        let run = try runner.run(demo.name, trigger: "demo", actor: "demo")
+        print("  produced \(run.fileName ?? "-"): \(run.persons ?? 0) persons, \(run.records ?? 0) records, \(Format.bytes(run.textBytes ?? 0)) of ISO-8859-1 text, \(Format.bytes(run.fileBytes ?? 0)) gzip")
+        let record = try service.deliverNow(outboxId: run.outboxId!)
         guard record.outcome == .delivered else { throw Failure("The demo delivery failed: \(record.error ?? "?")\n\(sshd.log.suffix(2000))") }
-        let inbox = sshd.inboxRoot(first.name) + "/" + first.inboxPath
+        let system = local.first { $0.name == demo.system }!
+        let inbox = sshd.inboxRoot(system.name) + "/" + system.inboxPath
+        let name = record.fileName
         print("  delivered \(Format.bytes(record.bytes)) in \(record.durationMs ?? 0) ms, sha256 \(record.sha256 ?? "-")")
         print("  the file:     \(inbox)/\(name)")
         print("  its metadata: \(inbox)/\(name).metadata")
+        print("  read it:      zcat '\(inbox)/\(name)' | iconv -f ISO-8859-1 | head")
         print("")
         print((try? String(contentsOfFile: "\(inbox)/\(name).metadata", encoding: .utf8)) ?? "")
 
+        if let refused = definitions.first(where: { d in (try? store.approvedAgreement(system: d.system, municipality: d.municipality, service: d.source.service)) == nil }) {
+            step("Extract \(refused.name) without an approved agreement")
+            do {
+                try runner.run(refused.name, trigger: "demo", actor: "demo")
+            } catch let error as ExtractError {
+                print("  refused, as it must be: \(error.message)")
+            }
+        }
+
         step("Recorded")
+        print("  udtraek runs --state \(state)         (extract runs, including the refusal)")
         print("  udtraek deliveries --state \(state)   (the delivery row)")
         print("  udtraek audit --state \(state)        (the config apply)")
         if keepRunning {

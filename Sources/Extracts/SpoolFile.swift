@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Crypto
+import Foundation
+import Gzip
+import SourceStubs
+
+/// A file being written into Spool/: under a temporary dot-name until `commit` has
+/// fsynced it and renamed it, so a crash leaves either a leftover temporary (removed at
+/// start-up) or a complete file. Everything written is hashed on the way.
+final class SpoolFile {
+    let finalPath: String
+    let temporaryPath: String
+    private var fd: Int32
+    private var hasher = SHA256()
+    private(set) var bytes: Int64 = 0
+
+    init(directory: String, name: String, runId: Int64) throws(ExtractError) {
+        finalPath = (directory as NSString).appendingPathComponent("\(runId)-\(name)")
+        temporaryPath = (directory as NSString).appendingPathComponent(".tmp-\(runId)-\(name)")
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            throw ExtractError(.spool, "cannot create \(temporaryPath): \(String(cString: strerror(errno))); check that the state directory is writable")
+        }
+    }
+
+    deinit {
+        if fd >= 0 {
+            close(fd)
+            unlink(temporaryPath)
+        }
+    }
+
+    func write(_ chunk: UnsafeRawBufferPointer) throws(ExtractError) {
+        guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+        hasher.update(bufferPointer: chunk)
+        var done = 0
+        while done < chunk.count {
+            let n = Glibc.write(fd, base + done, chunk.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ExtractError(.spool, "writing \(temporaryPath) failed: \(String(cString: strerror(errno))) (is the disk full?)")
+            }
+            done += n
+        }
+        bytes += Int64(chunk.count)
+    }
+
+    /// fsync the file, rename it into place, fsync the directory; returns the SHA-256.
+    func commit() throws(ExtractError) -> String {
+        guard fsync(fd) == 0 else {
+            throw ExtractError(.spool, "flushing \(temporaryPath) failed: \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        fd = -1
+        guard rename(temporaryPath, finalPath) == 0 else {
+            let why = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw ExtractError(.spool, "renaming \(temporaryPath) failed: \(why)")
+        }
+        let dir = open((finalPath as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
+        if dir >= 0 { fsync(dir); close(dir) }
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+/// The byte path of an extract: generator -> (gzip) -> spool file. Counts the text
+/// before compression for the run record and the progress line.
+final class ExtractOutput: ByteSink {
+    let file: SpoolFile
+    private let gzip: ParallelGzipWriter?
+    private(set) var textBytes: Int64 = 0
+
+    init(file: SpoolFile, gzipLevel: Int?) throws(ExtractError) {
+        self.file = file
+        if let level = gzipLevel {
+            do {
+                gzip = try ParallelGzipWriter(level: level) { chunk in try file.write(chunk) }
+            } catch {
+                throw ExtractError(.compression, "starting gzip failed: \(error)")
+            }
+        } else {
+            gzip = nil
+        }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        textBytes += Int64(bytes.count)
+        if let gzip { try gzip.write(bytes) } else { try file.write(bytes) }
+    }
+
+    func finish() throws {
+        try gzip?.finish()
+    }
+}

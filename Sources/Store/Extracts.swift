@@ -1,0 +1,226 @@
+import Foundation
+import GRDB
+
+/// Which source an extract reads.
+public enum ExtractSource: String, Codable, Sendable, CaseIterable {
+    case cpr, kle
+
+    /// The service an agreement must name for this source.
+    public var service: String { self == .cpr ? "cpr-extract" : "kle-extract" }
+}
+
+/// Everyone in scope as of a date, or only what changed since the previous file.
+public enum ExtractKind: String, Codable, Sendable, CaseIterable {
+    case status, change
+}
+
+/// An extract definition: what to produce, for whom, and how the file looks.
+public struct ExtractDefinition: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "extract_definition"
+    public var name: String
+    public var source: ExtractSource
+    public var kind: ExtractKind
+    /// The receiver system.
+    public var system: String
+    /// The municipality on whose behalf the data is handed out.
+    public var municipality: String
+    /// CPR record types to include ("001", ...); empty means all person record types.
+    public var recordTypes: [String]
+    /// gzip level 1-9, or nil for an uncompressed file.
+    public var gzipLevel: Int?
+    /// The file-name template (see `FileNameTemplate`).
+    public var fileNameTemplate: String
+    /// OPGAVENR in the CPR start record (the subscription's task number).
+    public var taskNumber: Int
+
+    public init(name: String, source: ExtractSource, kind: ExtractKind, system: String, municipality: String,
+                recordTypes: [String] = [], gzipLevel: Int? = 6, fileNameTemplate: String, taskNumber: Int = 1) {
+        self.name = name
+        self.source = source
+        self.kind = kind
+        self.system = system
+        self.municipality = municipality
+        self.recordTypes = recordTypes
+        self.gzipLevel = gzipLevel
+        self.fileNameTemplate = fileNameTemplate
+        self.taskNumber = taskNumber
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, source, kind, system, municipality
+        case recordTypes = "record_types"
+        case gzipLevel = "gzip_level"
+        case fileNameTemplate = "file_name_template"
+        case taskNumber = "task_number"
+    }
+}
+
+/// How the source stubs are seeded and sized (`sources:` in the configuration).
+public struct SourceSettings: Codable, Sendable, Equatable {
+    public var cprSeed: UInt64
+    public var cprPersons: Int
+    /// The first production date of the synthetic registers (YYYY-MM-DD).
+    public var epoch: String
+    public var kleSeed: UInt64
+
+    public init(cprSeed: UInt64 = 20_261_123, cprPersons: Int = 100_000, epoch: String = "2020-01-01", kleSeed: UInt64 = 2026) {
+        self.cprSeed = cprSeed
+        self.cprPersons = cprPersons
+        self.epoch = epoch
+        self.kleSeed = kleSeed
+    }
+}
+
+public enum ExtractRunState: String, Codable, Sendable {
+    /// Producing the file.
+    case running
+    /// The file is complete and in the outbox.
+    case produced
+    /// Refused before producing anything (no agreement, bad date, ...).
+    case refused
+    case failed
+}
+
+/// One run of an extract definition: why, when, what came out.
+public struct ExtractRun: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "extract_run"
+    public var id: Int64?
+    public var extract: String
+    /// manual, schedule, api, catch-up.
+    public var trigger: String
+    /// The production date (YYYY-MM-DD).
+    public var productionDate: String
+    public var startedAt: Date
+    public var finishedAt: Date?
+    public var state: ExtractRunState
+    public var persons: Int64?
+    public var records: Int64?
+    /// Uncompressed bytes.
+    public var textBytes: Int64?
+    /// Bytes of the file as delivered.
+    public var fileBytes: Int64?
+    public var sha256: String?
+    public var fileName: String?
+    public var outboxId: Int64?
+    public var error: String?
+
+    public init(id: Int64? = nil, extract: String, trigger: String, productionDate: String, startedAt: Date,
+                finishedAt: Date? = nil, state: ExtractRunState = .running, persons: Int64? = nil, records: Int64? = nil,
+                textBytes: Int64? = nil, fileBytes: Int64? = nil, sha256: String? = nil, fileName: String? = nil,
+                outboxId: Int64? = nil, error: String? = nil) {
+        self.id = id
+        self.extract = extract
+        self.trigger = trigger
+        self.productionDate = productionDate
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.state = state
+        self.persons = persons
+        self.records = records
+        self.textBytes = textBytes
+        self.fileBytes = fileBytes
+        self.sha256 = sha256
+        self.fileName = fileName
+        self.outboxId = outboxId
+        self.error = error
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    enum CodingKeys: String, CodingKey {
+        case id, extract, trigger, state, persons, records, sha256, error
+        case productionDate = "production_date"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case textBytes = "text_bytes"
+        case fileBytes = "file_bytes"
+        case fileName = "file_name"
+        case outboxId = "outbox_id"
+    }
+}
+
+extension Store {
+    public func extractDefinition(named name: String) throws -> ExtractDefinition? {
+        try read("reading extract \(name)") { db in try ExtractDefinition.fetchOne(db, key: name) }
+    }
+
+    public func sourceSettings() throws -> SourceSettings {
+        try read("reading source settings") { db in try SourceSettings.fetch(db) }
+    }
+
+    public func startRun(_ run: ExtractRun) throws -> ExtractRun {
+        try write("recording the start of extract \(run.extract)") { db in
+            var row = run
+            try row.insert(db)
+            return row
+        }
+    }
+
+    public func updateRun(_ run: ExtractRun) throws {
+        try write("recording extract run \(run.id ?? 0)") { db in try run.update(db) }
+    }
+
+    /// Commits the produced file's outbox entry and the finished run together, so there
+    /// is never a run marked produced without its entry, nor an entry without its run.
+    public func commitProduced(run: ExtractRun, entry: OutboxEntry) throws -> (ExtractRun, OutboxEntry) {
+        try write("committing extract run \(run.id ?? 0)") { db in
+            var e = entry
+            try e.insert(db)
+            var r = run
+            r.outboxId = e.id
+            try r.update(db)
+            return (r, e)
+        }
+    }
+
+    /// The production date of the last file of the series (for PRODDTOFORRIG).
+    public func lastProducedDate(extract: String, before date: String) throws -> String? {
+        try read("reading the last run of \(extract)") { db in
+            try String.fetchOne(db, sql: """
+                SELECT production_date FROM extract_run
+                WHERE extract = ? AND state = 'produced' AND production_date < ?
+                ORDER BY production_date DESC LIMIT 1
+                """, arguments: [extract, date])
+        }
+    }
+
+    public func runs(extract: String? = nil, limit: Int = 50) throws -> [ExtractRun] {
+        try read("reading extract runs") { db in
+            var request = ExtractRun.order(Column("id").desc).limit(limit)
+            if let extract { request = request.filter(Column("extract") == extract) }
+            return try request.fetchAll(db)
+        }
+    }
+
+    public func run(id: Int64) throws -> ExtractRun? {
+        try read("reading extract run \(id)") { db in try ExtractRun.fetchOne(db, key: id) }
+    }
+
+    /// Runs left `running` by a process that died are marked failed; returns them.
+    public func failInterruptedRuns(now: Date) throws -> [ExtractRun] {
+        try write("recovering interrupted extract runs") { db in
+            let stuck = try ExtractRun.filter(Column("state") == ExtractRunState.running.rawValue).fetchAll(db)
+            for var run in stuck {
+                run.state = .failed
+                run.finishedAt = now
+                run.error = "interrupted: the process stopped while producing the file; nothing was queued"
+                try run.update(db)
+            }
+            return stuck
+        }
+    }
+}
+
+extension SourceSettings {
+    static func fetch(_ db: Database) throws -> SourceSettings {
+        guard let text = try String.fetchOne(db, sql: "SELECT value FROM platform_setting WHERE key = 'sources'") else {
+            return SourceSettings()
+        }
+        return (try? JSONDecoder().decode(SourceSettings.self, from: Data(text.utf8))) ?? SourceSettings()
+    }
+
+    func save(_ db: Database) throws {
+        let text = String(decoding: try JSONEncoder().encode(self), as: UTF8.self)
+        try db.execute(sql: "INSERT OR REPLACE INTO platform_setting (key, value) VALUES ('sources', ?)", arguments: [text])
+    }
+}
