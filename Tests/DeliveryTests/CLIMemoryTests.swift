@@ -5,27 +5,11 @@ import UdtraekTesting
 import Glibc
 #endif
 
-/// The real `udtraek` executable, run as a child so its peak memory can be read
-/// (getrusage of a child is unaffected by tests running in parallel in this process).
+/// The real `udtraek` executable, run as a child so its peak memory can be read.
 @Suite struct CLIMemoryTests {
-    static var executable: String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("udtraek").path
-        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/udtraek").path
-    }
-
-    /// Runs the CLI; returns (exit status, output, peak RSS in KiB).
     static func run(_ arguments: [String]) throws -> (Int32, String, Int) {
-        let log = NSTemporaryDirectory() + "udtraek-cli-\(UUID().uuidString).log"
-        defer { try? FileManager.default.removeItem(atPath: log) }
-        let child = try ChildProcess(executable: executable, arguments: arguments, logPath: log)
-        var status: Int32 = 0
-        var usage = rusage()
-        wait4(child.pid, &status, 0, &usage)
-        child.markReaped()
-        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return ((status >> 8) & 0xFF, output, usage.ru_maxrss)
+        let r = try UdtraekCLI.run(arguments)
+        return (r.status, r.output, r.maxRSSKiB)
     }
 
     @Test func deliveringSeveralHundredMBKeepsMemoryFlat() throws {

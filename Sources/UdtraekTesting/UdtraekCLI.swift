@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// The built `udtraek` executable, run as a child process by tests that need a real
+/// process: to kill it mid-run, or to read its peak memory (a child's rusage is not
+/// disturbed by tests running in parallel in the test process).
+public enum UdtraekCLI {
+    /// `.build/<config>/udtraek` beside the test bundle, else the debug build.
+    public static var executable: String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("udtraek").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/udtraek").path
+    }
+
+    /// Starts the CLI with its output going to `logPath`.
+    public static func start(_ arguments: [String], logPath: String) throws -> ChildProcess {
+        try ChildProcess(executable: executable, arguments: arguments, logPath: logPath)
+    }
+
+    /// Runs the CLI to its end; returns (exit status, output, peak RSS in KiB).
+    public static func run(_ arguments: [String]) throws -> (status: Int32, output: String, maxRSSKiB: Int) {
+        let log = NSTemporaryDirectory() + "udtraek-cli-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let child = try start(arguments, logPath: log)
+        var status: Int32 = 0
+        var usage = rusage()
+        wait4(child.pid, &status, 0, &usage)
+        child.markReaped()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        return ((status >> 8) & 0xFF, output, usage.ru_maxrss)
+    }
+}
