@@ -40,5 +40,9 @@ test: deps
 bench-sftp: release
 	bash Benchmarks/bench-sftp.sh
 
+## A 1-million-person CPR status extract (national and København) at gzip levels 1 and 6, against `gzip`.
+bench-extract: release
+	bash Benchmarks/bench-extract.sh
+
 clean:
 	rm -rf .build

@@ -67,27 +67,27 @@ public final class ExtractRunner: @unchecked Sendable {
         var run = try store.startRun(ExtractRun(extract: name, trigger: trigger, productionDate: date.description, startedAt: now()))
         let started = ContinuousClock.now
         do {
-            try FileManager.default.createDirectory(atPath: spoolDirectory, withIntermediateDirectories: true)
-            let file = try SpoolFile(directory: spoolDirectory, name: plan.fileName, runId: run.id!)
-            let output = try ExtractOutput(file: file, gzipLevel: definition.gzipLevel)
-            var sink = output
-            let counts = try plan.produce(&sink) { persons, records in
-                progress?(ExtractProgress(persons: persons, records: records, textBytes: output.textBytes, fileBytes: file.bytes,
-                                          elapsed: ContinuousClock.now - started, expectedPersons: plan.expectedPersons))
+            var counts = (persons: 0, records: 0)
+            let file = try ExtractPipeline.write(directory: spoolDirectory, name: plan.fileName, tag: run.id!,
+                                                 gzipLevel: definition.gzipLevel) { output in
+                var sink = output
+                counts = try plan.produce(&sink) { persons, records in
+                    progress?(ExtractProgress(persons: persons, records: records, textBytes: output.textBytes,
+                                              fileBytes: output.file.bytes, elapsed: ContinuousClock.now - started,
+                                              expectedPersons: plan.expectedPersons))
+                }
             }
-            try output.finish()
-            let sha = try file.commit()
             run.state = .produced
             run.finishedAt = now()
             run.persons = Int64(counts.persons)
             run.records = Int64(counts.records)
-            run.textBytes = output.textBytes
-            run.fileBytes = file.bytes
-            run.sha256 = sha
+            run.textBytes = file.textBytes
+            run.fileBytes = file.fileBytes
+            run.sha256 = file.sha256
             run.fileName = plan.fileName
             let t = now()
-            let entry = OutboxEntry(system: definition.system, fileName: plan.fileName, localPath: file.finalPath,
-                                    bytes: file.bytes, sha256: sha, nextAttemptAt: t, createdAt: t, updatedAt: t,
+            let entry = OutboxEntry(system: definition.system, fileName: plan.fileName, localPath: file.path,
+                                    bytes: file.fileBytes, sha256: file.sha256, nextAttemptAt: t, createdAt: t, updatedAt: t,
                                     ownedBySpool: true,
                                     routing: RoutingInfo(infRef: definition.source.service, recipientAuthority: definition.municipality,
                                                          transactionId: "\(name)/\(run.id!)"),
@@ -95,7 +95,7 @@ public final class ExtractRunner: @unchecked Sendable {
             (run, _) = try store.commitProduced(run: run, entry: entry)
             logger.info("extract produced", metadata: [
                 "extract.name": "\(name)", "extract.run": "\(run.id!)", "extract.file": "\(plan.fileName)",
-                "extract.bytes": "\(file.bytes)", "extract.records": "\(counts.records)",
+                "extract.bytes": "\(file.fileBytes)", "extract.records": "\(counts.records)",
             ])
             return run
         } catch {

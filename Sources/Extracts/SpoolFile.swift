@@ -67,7 +67,7 @@ final class SpoolFile {
 
 /// The byte path of an extract: generator -> (gzip) -> spool file. Counts the text
 /// before compression for the run record and the progress line.
-final class ExtractOutput: ByteSink {
+public final class ExtractOutput: ByteSink {
     let file: SpoolFile
     private let gzip: ParallelGzipWriter?
     private(set) var textBytes: Int64 = 0
@@ -85,12 +85,40 @@ final class ExtractOutput: ByteSink {
         }
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
         textBytes += Int64(bytes.count)
         if let gzip { try gzip.write(bytes) } else { try file.write(bytes) }
     }
 
     func finish() throws {
         try gzip?.finish()
+    }
+}
+
+/// A finished file in Spool/.
+public struct ExtractFile: Sendable {
+    public var path: String
+    public var sha256: String
+    public var textBytes: Int64
+    public var fileBytes: Int64
+}
+
+/// The production path shared by extract runs and `udtraek bench extract`: stream what
+/// `produce` writes through gzip (when `gzipLevel` is set) into a temporary file in
+/// `directory`, fsync it and rename it to `<tag>-<name>`.
+public enum ExtractPipeline {
+    public static func write(directory: String, name: String, tag: Int64, gzipLevel: Int?,
+                             produce: (ExtractOutput) throws -> Void) throws -> ExtractFile {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ExtractError(.spool, "cannot create \(directory): \(error)")
+        }
+        let file = try SpoolFile(directory: directory, name: name, runId: tag)
+        let output = try ExtractOutput(file: file, gzipLevel: gzipLevel)
+        try produce(output)
+        try output.finish()
+        let sha = try file.commit()
+        return ExtractFile(path: file.finalPath, sha256: sha, textBytes: output.textBytes, fileBytes: file.bytes)
     }
 }
