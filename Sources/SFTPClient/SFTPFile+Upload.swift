@@ -34,7 +34,9 @@ extension SFTPFile {
     /// (libssh2's seek would otherwise discard unacknowledged requests).
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64,
                       deadline: ContinuousClock.Instant?) throws {
-        guard let handle = rawHandle else { return }
+        guard let handle = rawHandle else {
+            throw SFTPError(.write, operation: "writing \(path) on \(sftp.endpoint)", reason: "the file is already closed")
+        }
         defer { sftp.restoreTimeout() }
         if libssh2_sftp_tell64(handle) != offset { libssh2_sftp_seek64(handle, offset) }
         if let deadline {
