@@ -37,7 +37,9 @@ test: deps
 	$(SWIFT) test --skip-build
 
 ## Upload the same 1 GiB file with `udtraek deliver` and OpenSSH's sftp, alternating.
+## (GNU time measures our peak memory: installed here when missing, needs root.)
 bench-sftp: release
+	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time; }
 	bash Benchmarks/bench-sftp.sh
 
 ## A 1-million-person CPR status extract (national and København) at gzip levels 1 and 6, against `gzip`.

@@ -16,9 +16,14 @@ public struct UploadRequest: Sendable {
     /// When known in advance (files from Spool/), the upload is checked against it.
     public var expectedSHA256: String?
     public var chunkSize: Int
+    /// SSH sessions that write the file at once when it is at least `parallelThreshold`
+    /// bytes (see `StripedUpload`); 1 streams through the given session only.
+    public var sessions: Int
+    public var parallelThreshold: Int64
 
     public init(localPath: String, fileName: String, inboxPath: String, attemptTag: String,
-                policy: ExistingTargetPolicy, expectedSHA256: String? = nil, chunkSize: Int = 1 << 20) {
+                policy: ExistingTargetPolicy, expectedSHA256: String? = nil, chunkSize: Int = 1 << 20,
+                sessions: Int = 2, parallelThreshold: Int64 = 64 << 20) {
         self.localPath = localPath
         self.fileName = fileName
         self.inboxPath = inboxPath
@@ -26,6 +31,8 @@ public struct UploadRequest: Sendable {
         self.policy = policy
         self.expectedSHA256 = expectedSHA256
         self.chunkSize = chunkSize
+        self.sessions = sessions
+        self.parallelThreshold = parallelThreshold
     }
 
     var directory: String { inboxPath.hasSuffix("/") ? String(inboxPath.dropLast()) : inboxPath }
@@ -77,8 +84,19 @@ public enum InboxUpload {
             let sent: UInt64
             let fsynced: Bool
             do {
-                sent = try file.upload(chunkSize: request.chunkSize, deadline: deadline, progress: progress) {
-                    try reader.read(into: $0)
+                let helpers = request.sessions > 1 && expectedSize >= request.parallelThreshold
+                    ? siblings(of: sftp, count: request.sessions - 1, path: request.temporaryPath) : []
+                if helpers.isEmpty {
+                    sent = try file.upload(chunkSize: request.chunkSize, deadline: deadline, progress: progress) {
+                        try reader.read(into: $0)
+                    }
+                } else {
+                    defer { helpers.forEach { try? $0.file.close(); $0.sftp.close() } }
+                    sent = try StripedUpload.run(reader: reader, files: [file] + helpers.map(\.file),
+                                                 blockSize: request.chunkSize, deadline: deadline, progress: progress)
+                    // Every helper's writes are acknowledged; closing their handles before the
+                    // fsync below means the server has no write of this file outstanding.
+                    for helper in helpers { try helper.file.close() }
                 }
                 fsynced = try file.fsyncIfSupported()
                 try file.close()
@@ -104,6 +122,21 @@ public enum InboxUpload {
             if let e = error as? SFTPError { throw DeliveryError(e) }
             throw error
         }
+    }
+
+    /// Up to `count` more sessions with `path` open for writing; fewer (or none) when the
+    /// server refuses more connections, since one session still delivers, only slower.
+    private static func siblings(of sftp: SFTPSession, count: Int, path: String) -> [(sftp: SFTPSession, file: SFTPFile)] {
+        var result: [(sftp: SFTPSession, file: SFTPFile)] = []
+        for _ in 0..<count {
+            guard let sibling = try? sftp.openSibling() else { break }
+            guard let file = try? sibling.open(path, write: true, existing: true) else {
+                sibling.close()
+                break
+            }
+            result.append((sibling, file))
+        }
+        return result
     }
 
     private static func verify(_ request: UploadRequest, sftp: SFTPSession, sent: UInt64, expectedSize: Int64, sha: String) throws {
@@ -150,5 +183,158 @@ public enum InboxUpload {
         SFTPError(.targetExists, operation: "delivering \(request.fileName) to \(sftp.endpoint)",
                   reason: "\(path ?? request.finalPath) already exists and the system's policy is to refuse",
                   hint: "Ask the receiver to collect or remove it, or set existing_target: replace for this system, then retry with `udtraek outbox retry ID`")
+    }
+}
+
+/// Streams one local file through several SFTP sessions at once, each writing its own
+/// blocks of the same remote file at their offsets.
+///
+/// Why: libssh2 1.10 encrypts 16 bytes per OpenSSL call and MACs every packet on the
+/// calling thread, so one session is CPU-bound in the client, and each 1 MiB write waits
+/// for its last acknowledgement before the next begins. With two sessions on two threads,
+/// one sends while the other waits, and both machines' cores stay busy.
+///
+/// The calling thread reads the file in order and hashes every block before handing it
+/// to a session (block k to session k mod n), so the SHA-256 is of exactly the bytes sent.
+/// Buffers come from a pool of 2n+1 blocks, so memory is bounded whatever the file size.
+/// The first failure stops every session after its current write and is rethrown.
+enum StripedUpload {
+    static func run(reader: LocalFileReader, files: [SFTPFile], blockSize: Int,
+                    deadline: ContinuousClock.Instant?, progress: ((UInt64) -> Void)?) throws -> UInt64 {
+        let state = State(sessions: files.count, blockSize: blockSize)
+        defer { state.deallocate() }
+        let threads = files.enumerated().map { index, file in
+            let box = UncheckedFile(file: file)
+            let thread = Thread { state.work(index, box.file, deadline: deadline) }
+            thread.name = "udtraek.upload.\(index)"
+            return thread
+        }
+        threads.forEach { $0.start() }
+        var offset: UInt64 = 0
+        var block = 0
+        do {
+            while let buffer = state.freeBuffer() {
+                let n = try reader.read(into: buffer)
+                guard n > 0 else {
+                    state.recycle(buffer)
+                    break
+                }
+                state.enqueue(Item(offset: offset, buffer: buffer, count: n), to: block % files.count)
+                offset += UInt64(n)
+                block += 1
+                progress?(state.acknowledged)
+            }
+        } catch {
+            state.fail(error)
+        }
+        try state.finish()
+        return offset
+    }
+
+    struct Item {
+        var offset: UInt64
+        var buffer: UnsafeMutableRawBufferPointer
+        var count: Int
+    }
+
+    /// An `SFTPFile` handed to the one thread that uses it until `finish()` joins it.
+    struct UncheckedFile: @unchecked Sendable { let file: SFTPFile }
+
+    /// Queues, buffer pool and failure, all guarded by one condition.
+    final class State: @unchecked Sendable {
+        private let condition = NSCondition()
+        private let buffers: [UnsafeMutableRawBufferPointer]
+        private var free: [UnsafeMutableRawBufferPointer]
+        private var queues: [[Item]]
+        private var readingDone = false
+        private var failure: Error?
+        private var running: Int
+        private var acknowledgedBytes: UInt64 = 0
+
+        /// Bytes the server has acknowledged so far, for progress reports.
+        var acknowledged: UInt64 {
+            condition.lock()
+            defer { condition.unlock() }
+            return acknowledgedBytes
+        }
+
+        init(sessions: Int, blockSize: Int) {
+            buffers = (0..<(2 * sessions + 1)).map { _ in
+                UnsafeMutableRawBufferPointer.allocate(byteCount: blockSize, alignment: 64)
+            }
+            free = buffers
+            queues = Array(repeating: [], count: sessions)
+            running = sessions
+        }
+
+        func deallocate() { buffers.forEach { $0.deallocate() } }
+
+        /// A buffer to read into, or nil once a session has failed.
+        func freeBuffer() -> UnsafeMutableRawBufferPointer? {
+            condition.lock()
+            defer { condition.unlock() }
+            while free.isEmpty && failure == nil { condition.wait() }
+            return failure == nil ? free.removeLast() : nil
+        }
+
+        func recycle(_ buffer: UnsafeMutableRawBufferPointer) {
+            condition.lock()
+            free.append(buffer)
+            condition.unlock()
+        }
+
+        func enqueue(_ item: Item, to session: Int) {
+            condition.lock()
+            queues[session].append(item)
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        func fail(_ error: Error) {
+            condition.lock()
+            if failure == nil { failure = error }
+            condition.broadcast()
+            condition.unlock()
+        }
+
+        /// Says there is nothing more to read, waits for every session, rethrows a failure.
+        func finish() throws {
+            condition.lock()
+            readingDone = true
+            condition.broadcast()
+            while running > 0 { condition.wait() }
+            let failure = self.failure
+            condition.unlock()
+            if let failure { throw failure }
+        }
+
+        /// One session's thread: writes its blocks until the reading is done or anything failed.
+        func work(_ session: Int, _ file: SFTPFile, deadline: ContinuousClock.Instant?) {
+            condition.lock()
+            defer {
+                running -= 1
+                condition.broadcast()
+                condition.unlock()
+            }
+            while true {
+                while queues[session].isEmpty && !readingDone && failure == nil { condition.wait() }
+                if failure != nil || queues[session].isEmpty { return }
+                let item = queues[session].removeFirst()
+                condition.unlock()
+                let result = Result {
+                    try file.write(UnsafeRawBufferPointer(rebasing: item.buffer[0..<item.count]), at: item.offset,
+                                   deadline: deadline)
+                }
+                condition.lock()
+                free.append(item.buffer)
+                condition.broadcast()
+                switch result {
+                case .success: acknowledgedBytes += UInt64(item.count)
+                case .failure(let error):
+                    if failure == nil { failure = error }
+                    return
+                }
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+import CUdtraekSSH2
+
 extension SFTPFile {
     /// Streams everything `read` yields into the file, `chunkSize` bytes at a time, and
     /// returns the byte count. `read` fills the buffer it is given and returns how much
@@ -13,30 +15,45 @@ extension SFTPFile {
                        read: (UnsafeMutableRawBufferPointer) throws -> Int) throws -> UInt64 {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
         defer { buffer.deallocate() }
-        defer { sftp.restoreTimeout() }
         var total: UInt64 = 0
         while true {
             let n = try read(buffer)
             if n == 0 { break }
-            if let deadline {
-                let left = deadline - ContinuousClock.now
-                guard left > .zero else { throw deadlineError(total) }
-                sftp.setTimeout(min(left, sftp.session.options.operationTimeout))
-            }
-            do {
-                try writeAll(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            } catch let error as SFTPError where error.code == .timeout && deadline.map({ ContinuousClock.now >= $0 }) == true {
-                throw deadlineError(total)
-            }
+            try write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), at: total, deadline: deadline)
             total += UInt64(n)
             progress?(total)
         }
         return total
     }
 
-    private func deadlineError(_ sent: UInt64) -> SFTPError {
+    /// Writes all of `bytes` at `offset` and returns when the server has acknowledged them,
+    /// each blocking wait bounded by the time left before `deadline`.
+    ///
+    /// Several sessions can fill disjoint ranges of one file this way. Moving the write
+    /// position is free here because nothing of this handle is in flight between calls
+    /// (libssh2's seek would otherwise discard unacknowledged requests).
+    public func write(_ bytes: UnsafeRawBufferPointer, at offset: UInt64,
+                      deadline: ContinuousClock.Instant?) throws {
+        guard let handle = rawHandle else {
+            throw SFTPError(.write, operation: "writing \(path) on \(sftp.endpoint)", reason: "the file is already closed")
+        }
+        defer { sftp.restoreTimeout() }
+        if libssh2_sftp_tell64(handle) != offset { libssh2_sftp_seek64(handle, offset) }
+        if let deadline {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { throw deadlineError(offset) }
+            sftp.setTimeout(min(left, sftp.session.options.operationTimeout))
+        }
+        do {
+            try writeAll(bytes)
+        } catch let error as SFTPError where error.code == .timeout && deadline.map({ ContinuousClock.now >= $0 }) == true {
+            throw deadlineError(offset)
+        }
+    }
+
+    private func deadlineError(_ offset: UInt64) -> SFTPError {
         SFTPError(.transferDeadline, operation: "uploading \(path) to \(sftp.endpoint)",
-                  reason: "the transfer did not finish before its deadline (\(sent) bytes sent)",
+                  reason: "the transfer did not finish before its deadline (stopped at byte \(offset))",
                   hint: "The link is slower than the platform's minimum rate or the server stalled; the delivery will be retried")
     }
 }

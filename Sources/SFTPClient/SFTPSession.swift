@@ -165,10 +165,15 @@ public final class SFTPSession {
     // MARK: Files
 
     /// Opens a remote file; the handle is closed by `SFTPFile.close()` or on release.
-    public func open(_ path: String, write: Bool, exclusive: Bool = false, mode: Int = 0o640) throws -> SFTPFile {
+    /// With `existing`, a file opened for writing must exist and is neither created nor
+    /// truncated (a second session joining an upload another one started).
+    public func open(_ path: String, write: Bool, exclusive: Bool = false, existing: Bool = false,
+                     mode: Int = 0o640) throws -> SFTPFile {
         try checkUsable("opening \(path)")
         var flags = UInt(LIBSSH2_FXF_READ)
-        if write {
+        if write && existing {
+            flags = UInt(LIBSSH2_FXF_WRITE)
+        } else if write {
             flags = UInt(LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT) | UInt(exclusive ? LIBSSH2_FXF_EXCL : LIBSSH2_FXF_TRUNC)
         }
         guard let handle = libssh2_sftp_open_ex(raw, path, UInt32(path.utf8.count), flags, mode, LIBSSH2_SFTP_OPENFILE) else {
@@ -199,6 +204,13 @@ public final class SFTPSession {
         return result
     }
 
+    /// A second, independent session to the same inbox: a new connection, the same pinned
+    /// host key and the same key. Parallel uploads use one per thread, because a libssh2
+    /// session is used by one thread at a time and one session is CPU-bound in libssh2.
+    public func openSibling() throws -> SFTPSession {
+        try SSHSession(options: session.options).sftp()
+    }
+
     func setTimeout(_ timeout: Duration) { session.setTimeout(timeout) }
     func restoreTimeout() { session.setTimeout(session.options.operationTimeout) }
 }
@@ -218,6 +230,9 @@ public final class SFTPFile {
     deinit {
         if let handle, !sftp.session.isBroken { libssh2_sftp_close_handle(handle) }
     }
+
+    /// The libssh2 handle while the file is open.
+    var rawHandle: OpaquePointer? { handle }
 
     /// Writes all of `bytes`. libssh2 splits a large buffer into many SFTP write requests
     /// and keeps them in flight together, so large buffers are what make uploads fast; a
