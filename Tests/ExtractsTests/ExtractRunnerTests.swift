@@ -4,6 +4,7 @@ import Foundation
 import SourceStubs
 import Store
 import Testing
+import UdtraekTesting
 
 @Suite struct ExtractRunnerTests {
     @Test func statusExtractIsTheStubsOutputGzippedWithItsOutboxEntry() throws {
@@ -21,7 +22,7 @@ import Testing
         #expect(entry.state == .ready)
         #expect(entry.agreementUUID == "bd71a7fa-222d-4f84-9142-2a011a710026")
         #expect(entry.sha256 == run.sha256)
-        #expect(try sha256Hex(entry.localPath) == run.sha256)
+        #expect(try sha256sum(entry.localPath) == run.sha256)
 
         var direct = MemorySink()
         let request = CPRExtractRequest(kind: .status, date: fx.today, municipality: "0101", taskNumber: 17, previousProductionDate: nil)
@@ -118,16 +119,4 @@ import Testing
             #expect(text.contains("'777' is not a CPR person record type"))
         }
     }
-}
-
-func sha256Hex(_ path: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-    process.arguments = [path]
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return String(String(decoding: data, as: UTF8.self).prefix(64))
 }
