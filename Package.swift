@@ -72,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "udtraek",
             dependencies: [
-                "SFTPClient", "Store", "Configuration", "Delivery", "Extracts", "UdtraekTesting", "BusinessCalendar",
+                "SFTPClient", "Store", "Configuration", "Delivery", "Extracts", "Scheduling", "UdtraekTesting", "BusinessCalendar",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -10,7 +10,7 @@ struct Udtraek: ParsableCommand {
         discussion: "State lives in STATE/state.db (SQLite). Run `udtraek config apply` after editing the configuration.",
         subcommands: [
             ConfigCommand.self, SystemsCommand.self, DeliverCommand.self, DeliveriesCommand.self,
-            OutboxCommand.self, ExtractCommand.self, RunsCommand.self, ServeCommand.self, BenchCommand.self, KeysCommand.self, AuditCommand.self, DemoCommand.self,
+            OutboxCommand.self, ExtractCommand.self, RunsCommand.self, ServeCommand.self, ScheduleCommand.self, BenchCommand.self, KeysCommand.self, AuditCommand.self, DemoCommand.self,
         ])
 }
 
