@@ -74,10 +74,10 @@ struct SnapshotReader {
         if let sources = top["sources"] { snapshot.sources = readSources(sources) }
         let extractValues = top["extracts"]?.sequence() ?? []
         snapshot.extracts = extractValues.compactMap { readExtract($0, snapshot: snapshot) }.sorted { $0.name < $1.name }
-        reportDuplicates(snapshot.extracts.map(\.name), nil, "extract name")
-        reportDuplicates(snapshot.municipalities.map(\.code), top["municipalities"]?.sequence(), "municipality code")
-        reportDuplicates(snapshot.systems.map(\.name), top["systems"]?.sequence(), "system name")
-        reportDuplicates(snapshot.agreements.map(\.uuid), agreementValues, "agreement uuid")
+        reportDuplicates(extractValues, id: "name", "extract name")
+        reportDuplicates(top["municipalities"]?.sequence(), id: "code", "municipality code")
+        reportDuplicates(top["systems"]?.sequence(), id: "name", "system name")
+        reportDuplicates(agreementValues, id: "uuid", "agreement uuid")
         return snapshot
     }
 
@@ -241,11 +241,13 @@ struct SnapshotReader {
         return nil
     }
 
-    private func reportDuplicates(_ values: [String], _ items: [YAMLValue]?, _ what: String) {
+    /// Reads the identifying key straight from each list item, so the report points at
+    /// the second occurrence even when an earlier item was invalid and left out.
+    private func reportDuplicates(_ items: [YAMLValue]?, id: String, _ what: String) {
         var seen = Set<String>()
-        for (i, v) in values.enumerated() where !seen.insert(v).inserted {
-            let item = items.flatMap { i < $0.count ? $0[i] : nil }
-            issues.report("\(what) '\(v)' is defined twice", key: item?.key ?? "", at: item?.mark)
+        for item in items ?? [] {
+            guard let value = item.node.mapping?[id]?.string, !seen.insert(value).inserted else { continue }
+            issues.report("\(what) '\(value)' is defined twice", key: item.key, at: item.mark)
         }
     }
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import SFTPClient
 import Store
-import UdtraekTesting
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -98,7 +98,11 @@ import Testing
         let text = Self.valid + "\n  - { uuid: bd71a7fa-222d-4f84-9142-2a011a710026, system: sag-kbh, municipality: \"0751\", service: cpr-extract, state: pending }\n"
         #expect {
             _ = try ConfigurationFile.parse(text, path: "c.yaml", environment: [:])
-        } throws: { ($0 as? ConfigurationError)?.description.contains("defined twice") == true }
+        } throws: { error in
+            guard let issue = (error as? ConfigurationError)?.issues.first(where: { $0.message.contains("defined twice") }) else { return false }
+            // The second occurrence: the last line of the file, agreements[1].
+            return issue.key == "agreements[1]" && issue.line == text.split(separator: "\n", omittingEmptySubsequences: false).count - 1
+        }
     }
 }
 
