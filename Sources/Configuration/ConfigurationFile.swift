@@ -45,6 +45,18 @@ public struct ConfigurationFile: Sendable {
         return ConfigurationFile(path: path, snapshot: snapshot)
     }
 
+    /// Makes the state equal to this file in one transaction with its audit row, and
+    /// returns what changed (nothing is written when nothing changes).
+    @discardableResult
+    public func apply(to store: Store, actor: String, dryRun: Bool = false) throws -> ConfigurationDiff {
+        let diff = ConfigurationDiff.between(try store.configuration(), snapshot)
+        guard !diff.isEmpty, !dryRun else { return diff }
+        try store.replaceConfiguration(with: snapshot, audit: AuditEntry(
+            at: Date(), actor: actor, action: "config.apply", subject: path,
+            detail: diff.changes.map(\.description).joined(separator: "\n")))
+        return diff
+    }
+
     private static func yamlIssue(_ error: YamlError, file: String) -> ConfigurationIssue {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):

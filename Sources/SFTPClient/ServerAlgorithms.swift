@@ -36,7 +36,6 @@ public struct ServerAlgorithms: Sendable, Equatable {
         }
         // Skip the server's identification line(s) up to and including "SSH-...\r\n".
         while true {
-            try fill(1)
             if let nl = buffer.firstIndex(of: 0x0A) {
                 let line = buffer[..<nl]
                 buffer.removeSubrange(...nl)
@@ -44,9 +43,7 @@ public struct ServerAlgorithms: Sendable, Equatable {
             } else if buffer.count > 8192 {
                 throw SFTPError(.handshake, operation: operation, reason: "no SSH banner from the server")
             } else {
-                let n = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
-                if n <= 0 { throw SFTPError(.handshake, operation: operation, reason: "the server closed the connection") }
-                buffer.append(contentsOf: chunk[0..<n])
+                try fill(buffer.count + 1)
             }
         }
         try fill(5)

@@ -35,7 +35,7 @@ struct ConfigCommand: ParsableCommand {
             let path = file ?? global.configFile
             let loaded = try ConfigurationFile.load(path: path)
             let store = try Store(stateDirectory: global.stateDirectory)
-            let diff = ConfigurationDiff.between(try store.configuration(), loaded.snapshot)
+            let diff = try loaded.apply(to: store, actor: actor, dryRun: dryRun)
             if diff.isEmpty {
                 print("\(path): nothing to change; the state already matches.")
                 return
@@ -45,9 +45,6 @@ struct ConfigCommand: ParsableCommand {
                 print("(dry run: nothing changed)")
                 return
             }
-            try store.replaceConfiguration(with: loaded.snapshot, audit: AuditEntry(
-                at: Date(), actor: actor, action: "config.apply", subject: path,
-                detail: diff.changes.map(\.description).joined(separator: "\n")))
             print("Applied \(diff.changes.count) change\(diff.changes.count == 1 ? "" : "s") from \(path).")
         }
     }

@@ -53,13 +53,8 @@ struct DemoCommand: ParsableCommand {
 
         step("Apply \(configFile)")
         let store = try Store(stateDirectory: state)
-        let diff = ConfigurationDiff.between(try store.configuration(), loaded.snapshot)
-        if diff.isEmpty { print("  nothing to change") } else {
-            diff.changes.forEach { print("  \($0)") }
-            try store.replaceConfiguration(with: loaded.snapshot, audit: AuditEntry(
-                at: Date(), actor: "demo", action: "config.apply", subject: configFile,
-                detail: diff.changes.map(\.description).joined(separator: "\n")))
-        }
+        let diff = try loaded.apply(to: store, actor: "demo")
+        if diff.isEmpty { print("  nothing to change") } else { diff.changes.forEach { print("  \($0)") } }
 
         let runner = ExtractRunner(store: store, stateDirectory: state, logger: Logger(label: "udtraek.demo"))
         _ = try runner.recoverAtStartup()

@@ -116,11 +116,13 @@ import Testing
         let (store, dir) = try tempStore()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = try ConfigurationFile.parse(ConfigurationFileTests.valid, path: "/c/u.yaml", environment: [:])
-        let first = ConfigurationDiff.between(try store.configuration(), file.snapshot)
+        #expect(try file.apply(to: store, actor: "t", dryRun: true).changes.contains { $0.description == "+ system sag-kbh" })
+        #expect(try store.configuration().systems.isEmpty)
+        let first = try file.apply(to: store, actor: "t")
         #expect(first.changes.contains { $0.description == "+ system sag-kbh" })
-        try store.replaceConfiguration(with: file.snapshot, audit: AuditEntry(at: Date(), actor: "t", action: "config.apply", subject: "/c/u.yaml", detail: "x"))
         #expect(try store.configuration() == file.snapshot)
         // A second apply of the same file changes nothing.
+        #expect(try file.apply(to: store, actor: "t").isEmpty)
         #expect(ConfigurationDiff.between(try store.configuration(), file.snapshot).isEmpty)
         #expect(try store.auditLog(action: "config.apply").count == 1)
     }
