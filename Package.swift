@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, one module map each; only one Swift module imports each.
@@ -57,8 +59,8 @@ let package = Package(
             ]
         ),
         .target(
-            name: "Configuration",
-            dependencies: ["Store", "SFTPClient", "Extracts", "SourceStubs", "BusinessCalendar", "Yams"]
+            name: "UdtraekConfig",
+            dependencies: ["Store", "SFTPClient", "Extracts", "SourceStubs", "BusinessCalendar", "Scheduling", "Yams"]
         ),
         .target(
             name: "Delivery",
@@ -68,11 +70,31 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "Scheduler",
+            dependencies: [
+                "Scheduling", "Extracts", "Store", "BusinessCalendar",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "AdminAPI",
+            dependencies: [
+                "Store", "Extracts", "Scheduler",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "UdtraekTesting", dependencies: ["SFTPClient"]),
         .executableTarget(
             name: "udtraek",
             dependencies: [
-                "SFTPClient", "Store", "Configuration", "Delivery", "Extracts", "Scheduling", "UdtraekTesting", "BusinessCalendar",
+                "SFTPClient", "Store", "UdtraekConfig", "Delivery", "Extracts", "Scheduling", "Scheduler", "AdminAPI",
+                "UdtraekTesting", "BusinessCalendar",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -81,11 +103,16 @@ let package = Package(
         .testTarget(name: "BusinessCalendarTests", dependencies: ["BusinessCalendar"]),
         .testTarget(name: "SourceStubsTests", dependencies: ["SourceStubs", "BusinessCalendar"]),
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
-        .testTarget(name: "ExtractsTests", dependencies: ["Extracts", "Store", "Configuration", "SourceStubs", "BusinessCalendar", "Gzip", "Delivery", "UdtraekTesting"]),
+        .testTarget(name: "ExtractsTests", dependencies: ["Extracts", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "Gzip", "Delivery", "UdtraekTesting"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "BusinessCalendar"]),
         .testTarget(name: "SFTPClientTests", dependencies: ["SFTPClient", "UdtraekTesting"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Configuration"]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "Configuration", "UdtraekTesting"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "UdtraekConfig"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Extracts", "Store", "UdtraekConfig", "BusinessCalendar"]),
+        .testTarget(name: "AdminAPITests", dependencies: [
+            "AdminAPI", "Scheduler", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "UdtraekConfig", "UdtraekTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,6 +5,10 @@ public struct ExtractError: Error, CustomStringConvertible, Sendable, Equatable 
         case unknownExtract, noAgreement, invalidDate, invalidDefinition, unknownSystem
         /// Failures while producing.
         case source, compression, spool
+        /// Stopped on purpose (shutdown); the run goes back to the queue.
+        case cancelled
+        /// A run of the same extract is in flight; the request was queued or skipped.
+        case busy
     }
 
     public var code: Code

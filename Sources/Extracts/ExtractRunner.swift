@@ -48,28 +48,70 @@ public final class ExtractRunner: @unchecked Sendable {
         return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
     }
 
-    /// Runs extract `name` for `date` (default today). Returns the finished run; throws
-    /// `ExtractError` when refused or failed (the run row and audit say the same).
-    @discardableResult
-    public func run(_ name: String, date: CivilDate? = nil, trigger: String = "manual", actor: String = "udtraek",
-                    progress: ((ExtractProgress) -> Void)? = nil) throws -> ExtractRun {
-        let date = date ?? today
-        guard let definition = try store.extractDefinition(named: name) else {
+    /// Asks for a run of `name` for `date` (default today) through the run queue; see
+    /// `RunRequestOutcome`. Throws `.unknownExtract` for a name that is not configured.
+    public func request(_ name: String, date: CivilDate? = nil, trigger: RunTrigger, actor: String,
+                        idempotencyKey: String? = nil, slotAt: Date? = nil, skipWhenBusy: Bool = false) throws -> RunRequest {
+        guard try store.extractDefinition(named: name) != nil else {
             throw ExtractError(.unknownExtract, "there is no extract named '\(name)'; see `udtraek extract list`")
+        }
+        let spec = RunRequestSpec(extract: name, trigger: trigger, productionDate: (date ?? today).description, requestedBy: actor,
+                                  slotAt: slotAt, idempotencyKey: idempotencyKey, skipWhenBusy: skipWhenBusy)
+        return try store.requestRun(spec, now: now(), isAlive: RunOwner.isAlive)
+    }
+
+    /// Claims queued run `id` for this process; nil when it is not startable now.
+    public func claim(_ id: Int64) throws -> ExtractRun? {
+        try store.claimRun(id: id, owner: RunOwner.current, now: now(), isAlive: RunOwner.isAlive)
+    }
+
+    /// Runs extract `name` now: request, claim, produce. Throws `.busy` (with the queued
+    /// run in the message) when a run of the same extract is in flight, and otherwise as
+    /// `execute` does.
+    @discardableResult
+    public func run(_ name: String, date: CivilDate? = nil, trigger: RunTrigger = .manual, actor: String = "udtraek",
+                    progress: ((ExtractProgress) -> Void)? = nil) throws -> ExtractRun {
+        let request = try request(name, date: date, trigger: trigger, actor: actor)
+        guard request.outcome == .accepted, let claimed = try claim(request.run.id!) else {
+            throw ExtractError(.busy, "a run of \(name) is in flight (run \(request.inFlight?.id ?? 0)); this request is \(request.outcome.rawValue) as run \(request.run.id ?? 0)")
+        }
+        return try execute(claimed, progress: progress)
+    }
+
+    /// Produces the file of a claimed (`running`) run and queues it for delivery. Returns
+    /// the produced run; throws `ExtractError` when refused or failed, after recording the
+    /// same on the run row. A run stopped through `isCancelled` goes back to `queued`, so
+    /// it runs again when the service next starts, and throws `.cancelled`.
+    @discardableResult
+    public func execute(_ claimed: ExtractRun, progress: ((ExtractProgress) -> Void)? = nil,
+                        isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> ExtractRun {
+        var run = claimed
+        let name = run.extract
+        guard let definition = try store.extractDefinition(named: name) else {
+            let error = ExtractError(.unknownExtract, "the extract '\(name)' was removed from the configuration before its run started")
+            try finish(&run, .refused, error)
+            throw error
+        }
+        guard let date = CivilDate(iso: run.productionDate) else {
+            let error = ExtractError(.invalidDate, "the production date '\(run.productionDate)' is not a date")
+            try finish(&run, .refused, error)
+            throw error
         }
         let plan: Plan
         do {
             plan = try prepare(definition, date: date)
         } catch let error as ExtractError {
-            try refuse(definition, date: date, trigger: trigger, actor: actor, error)
+            try finish(&run, .refused, error)
+            try store.audit(AuditEntry(at: now(), actor: run.requestedBy, action: "extract.refused", subject: name,
+                                       detail: "\(date): \(error.message)"))
+            logger.warning("extract refused", metadata: ["extract.name": "\(name)", "error": "\(error.message)"])
             throw error
         }
-        var run = try store.startRun(ExtractRun(extract: name, trigger: trigger, productionDate: date.description, startedAt: now()))
         let started = ContinuousClock.now
         do {
             var counts = (persons: 0, records: 0)
             let file = try ExtractPipeline.write(directory: spoolDirectory, name: plan.fileName, tag: run.id!,
-                                                 gzipLevel: definition.gzipLevel) { output in
+                                                 gzipLevel: definition.gzipLevel, isCancelled: isCancelled) { output in
                 var sink = output
                 counts = try plan.produce(&sink) { persons, records in
                     progress?(ExtractProgress(persons: persons, records: records, textBytes: output.textBytes,
@@ -98,27 +140,48 @@ public final class ExtractRunner: @unchecked Sendable {
                 "extract.bytes": "\(file.fileBytes)", "extract.records": "\(counts.records)",
             ])
             return run
+        } catch let error as ExtractError where error.code == .cancelled {
+            run.state = .queued
+            run.startedAt = nil
+            run.owner = nil
+            run.error = "stopped at \(now()) while producing (the service was shutting down); runs again when it next starts"
+            try? store.updateRun(run)
+            throw error
         } catch {
             let failure = (error as? ExtractError) ?? ExtractError(.source, "producing \(name) failed: \(error)")
-            run.state = .failed
-            run.finishedAt = now()
-            run.error = failure.message
-            try? store.updateRun(run)
+            try? finish(&run, .failed, failure)
             throw failure
         }
     }
 
+    private func finish(_ run: inout ExtractRun, _ state: ExtractRunState, _ error: ExtractError) throws {
+        run.state = state
+        run.finishedAt = now()
+        run.error = error.message
+        try store.updateRun(run)
+    }
+
     /// Removes what a crash can leave in Spool/outbox (temporary files, complete files no
-    /// outbox entry points at) and marks interrupted runs failed. Returns what it did.
+    /// outbox entry points at) and settles runs whose process died (see
+    /// `Store.settleInterruptedRuns`). Returns what it did.
     public func recoverAtStartup() throws -> [String] {
         var report: [String] = []
-        for run in try store.failInterruptedRuns(now: now()) {
+        let settled = try store.settleInterruptedRuns(now: now(), isAlive: RunOwner.isAlive)
+        for run in settled.failed {
             report.append("run \(run.id ?? 0) of \(run.extract) was interrupted; marked failed")
         }
+        for run in settled.requeued {
+            report.append("run \(run.id ?? 0) of \(run.extract) queued to produce \(run.productionDate) again")
+        }
         let referenced = try store.referencedSpoolPaths()
+        let active = Set(try store.runs(state: .running, limit: 10_000).compactMap(\.id))
         let names = (try? FileManager.default.contentsOfDirectory(atPath: spoolDirectory)) ?? []
         for name in names {
             let path = (spoolDirectory as NSString).appendingPathComponent(name)
+            // A file of a run still producing in another process (`extract run` beside
+            // serve) is not left over; its name starts with its run id.
+            let runId = Int64(name.drop { $0 == "." }.replacingOccurrences(of: "tmp-", with: "").prefix { $0.isNumber })
+            if let runId, active.contains(runId) { continue }
             if name.hasPrefix(".tmp-") || !referenced.contains(path) {
                 try? FileManager.default.removeItem(atPath: path)
                 report.append("removed leftover \(path)")
@@ -202,16 +265,5 @@ public final class ExtractRunner: @unchecked Sendable {
                 return (0, summary.nodes)
             }
         }
-    }
-
-    private func refuse(_ d: ExtractDefinition, date: CivilDate, trigger: String, actor: String, _ error: ExtractError) throws {
-        var run = try store.startRun(ExtractRun(extract: d.name, trigger: trigger, productionDate: date.description, startedAt: now()))
-        run.state = .refused
-        run.finishedAt = now()
-        run.error = error.message
-        try store.updateRun(run)
-        try store.audit(AuditEntry(at: now(), actor: actor, action: "extract.refused", subject: d.name,
-                                   detail: "\(date): \(error.message)"))
-        logger.warning("extract refused", metadata: ["extract.name": "\(d.name)", "error": "\(error.message)"])
     }
 }

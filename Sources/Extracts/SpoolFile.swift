@@ -71,9 +71,12 @@ public final class ExtractOutput: ByteSink {
     let file: SpoolFile
     private let gzip: ParallelGzipWriter?
     private(set) var textBytes: Int64 = 0
+    /// Asked before each chunk; true stops the extract (the service is shutting down).
+    private let isCancelled: @Sendable () -> Bool
 
-    init(file: SpoolFile, gzipLevel: Int?) throws(ExtractError) {
+    init(file: SpoolFile, gzipLevel: Int?, isCancelled: @escaping @Sendable () -> Bool) throws(ExtractError) {
         self.file = file
+        self.isCancelled = isCancelled
         if let level = gzipLevel {
             do {
                 gzip = try ParallelGzipWriter(level: level) { chunk in try file.write(chunk) }
@@ -86,6 +89,7 @@ public final class ExtractOutput: ByteSink {
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if isCancelled() { throw ExtractError(.cancelled, "the extract was stopped before it was complete") }
         textBytes += Int64(bytes.count)
         if let gzip { try gzip.write(bytes) } else { try file.write(bytes) }
     }
@@ -108,6 +112,7 @@ public struct ExtractFile: Sendable {
 /// `directory`, fsync it and rename it to `<tag>-<name>`.
 public enum ExtractPipeline {
     public static func write(directory: String, name: String, tag: Int64, gzipLevel: Int?,
+                             isCancelled: @escaping @Sendable () -> Bool = { false },
                              produce: (ExtractOutput) throws -> Void) throws -> ExtractFile {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -115,7 +120,7 @@ public enum ExtractPipeline {
             throw ExtractError(.spool, "cannot create \(directory): \(error)")
         }
         let file = try SpoolFile(directory: directory, name: name, runId: tag)
-        let output = try ExtractOutput(file: file, gzipLevel: gzipLevel)
+        let output = try ExtractOutput(file: file, gzipLevel: gzipLevel, isCancelled: isCancelled)
         try produce(output)
         try output.finish()
         let sha = try file.commit()

@@ -71,7 +71,9 @@ public struct SourceSettings: Codable, Sendable, Equatable {
     }
 }
 
-public enum ExtractRunState: String, Codable, Sendable {
+public enum ExtractRunState: String, Codable, Sendable, CaseIterable {
+    /// Requested, waiting for a process to claim it (behind a run in flight, or just asked).
+    case queued
     /// Producing the file.
     case running
     /// The file is complete and in the outbox.
@@ -79,6 +81,25 @@ public enum ExtractRunState: String, Codable, Sendable {
     /// Refused before producing anything (no agreement, bad date, ...).
     case refused
     case failed
+    /// Not run: a run of the same extract was in flight and the overlap policy is skip.
+    case skipped
+
+    /// Finished one way or another; nothing more will happen to the run.
+    public var isFinal: Bool { ![.queued, .running].contains(self) }
+}
+
+/// Why a run was started (the `WHY` column of `udtraek runs`).
+public enum RunTrigger: String, Codable, Sendable, CaseIterable {
+    /// `udtraek extract run`.
+    case manual
+    /// The built-in scheduler, on time.
+    case schedule
+    /// The scheduler, making up for slots missed while the service was down.
+    case catchUp = "catch-up"
+    /// `POST /api/v1/extracts/{name}/runs`.
+    case api
+    /// A scheduled run interrupted by a crash or a stop, run again at start-up.
+    case recovery
 }
 
 /// One run of an extract definition: why, when, what came out.
@@ -86,13 +107,22 @@ public struct ExtractRun: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public static let databaseTableName = "extract_run"
     public var id: Int64?
     public var extract: String
-    /// manual, schedule, api, catch-up.
-    public var trigger: String
+    public var trigger: RunTrigger
     /// The production date (YYYY-MM-DD).
     public var productionDate: String
-    public var startedAt: Date
+    /// When the run was asked for (by the schedule, an operator, the API).
+    public var requestedAt: Date
+    /// Who asked: an operator, an API token's name, or "scheduler".
+    public var requestedBy: String
+    /// The schedule slot the run stands for, for scheduled and catch-up runs.
+    public var slotAt: Date?
+    /// When a process claimed the run and began producing; nil while queued.
+    public var startedAt: Date?
     public var finishedAt: Date?
     public var state: ExtractRunState
+    /// The process producing the file (`RunOwner`), so a run whose process died can be
+    /// told from one still going.
+    public var owner: String?
     public var persons: Int64?
     public var records: Int64?
     /// Uncompressed bytes.
@@ -104,17 +134,23 @@ public struct ExtractRun: Codable, Sendable, Equatable, FetchableRecord, Mutable
     public var outboxId: Int64?
     public var error: String?
 
-    public init(id: Int64? = nil, extract: String, trigger: String, productionDate: String, startedAt: Date,
-                finishedAt: Date? = nil, state: ExtractRunState = .running, persons: Int64? = nil, records: Int64? = nil,
+    public init(id: Int64? = nil, extract: String, trigger: RunTrigger, productionDate: String, requestedAt: Date,
+                requestedBy: String = "udtraek", slotAt: Date? = nil, startedAt: Date? = nil,
+                finishedAt: Date? = nil, state: ExtractRunState = .queued, owner: String? = nil,
+                persons: Int64? = nil, records: Int64? = nil,
                 textBytes: Int64? = nil, fileBytes: Int64? = nil, sha256: String? = nil, fileName: String? = nil,
                 outboxId: Int64? = nil, error: String? = nil) {
         self.id = id
         self.extract = extract
         self.trigger = trigger
         self.productionDate = productionDate
+        self.requestedAt = requestedAt
+        self.requestedBy = requestedBy
+        self.slotAt = slotAt
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.state = state
+        self.owner = owner
         self.persons = persons
         self.records = records
         self.textBytes = textBytes
@@ -125,11 +161,20 @@ public struct ExtractRun: Codable, Sendable, Equatable, FetchableRecord, Mutable
         self.error = error
     }
 
+    /// Seconds from start to finish, once finished.
+    public var duration: TimeInterval? {
+        guard let startedAt, let finishedAt else { return nil }
+        return finishedAt.timeIntervalSince(startedAt)
+    }
+
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
     enum CodingKeys: String, CodingKey {
-        case id, extract, trigger, state, persons, records, sha256, error
+        case id, extract, trigger, state, owner, persons, records, sha256, error
         case productionDate = "production_date"
+        case requestedAt = "requested_at"
+        case requestedBy = "requested_by"
+        case slotAt = "slot_at"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case textBytes = "text_bytes"
@@ -148,8 +193,9 @@ extension Store {
         try read("reading source settings") { db in try SourceSettings.fetch(db) }
     }
 
-    public func startRun(_ run: ExtractRun) throws -> ExtractRun {
-        try write("recording the start of extract \(run.extract)") { db in
+    /// Records a run that never reaches the queue (a refusal decided before it).
+    public func insertRun(_ run: ExtractRun) throws -> ExtractRun {
+        try write("recording a run of extract \(run.extract)") { db in
             var row = run
             try row.insert(db)
             return row
@@ -184,30 +230,17 @@ extension Store {
         }
     }
 
-    public func runs(extract: String? = nil, limit: Int = 50) throws -> [ExtractRun] {
+    public func runs(extract: String? = nil, state: ExtractRunState? = nil, limit: Int = 50) throws -> [ExtractRun] {
         try read("reading extract runs") { db in
             var request = ExtractRun.order(Column("id").desc).limit(limit)
             if let extract { request = request.filter(Column("extract") == extract) }
+            if let state { request = request.filter(Column("state") == state.rawValue) }
             return try request.fetchAll(db)
         }
     }
 
     public func run(id: Int64) throws -> ExtractRun? {
         try read("reading extract run \(id)") { db in try ExtractRun.fetchOne(db, key: id) }
-    }
-
-    /// Runs left `running` by a process that died are marked failed; returns them.
-    public func failInterruptedRuns(now: Date) throws -> [ExtractRun] {
-        try write("recovering interrupted extract runs") { db in
-            let stuck = try ExtractRun.filter(Column("state") == ExtractRunState.running.rawValue).fetchAll(db)
-            for var run in stuck {
-                run.state = .failed
-                run.finishedAt = now
-                run.error = "interrupted: the process stopped while producing the file; nothing was queued"
-                try run.update(db)
-            }
-            return stuck
-        }
     }
 }
 

@@ -69,6 +69,8 @@ public final class Store: Sendable {
             for a in snapshot.agreements { try a.save(db) }
             try snapshot.sources.save(db)
             for e in snapshot.extracts { try e.save(db) }
+            try ScheduleRow.replace(db, with: snapshot.schedules, now: audit.at)
+            try snapshot.api.save(db)
             for m in current.municipalities where !snapshot.municipalities.contains(where: { $0.code == m.code }) {
                 try m.delete(db)
             }
@@ -132,11 +134,17 @@ public struct ConfigurationSnapshot: Sendable, Equatable {
     public var agreements: [ServiceAgreement]
     public var sources: SourceSettings
     public var extracts: [ExtractDefinition]
+    /// One per scheduled extract, sorted by extract name.
+    public var schedules: [ExtractSchedule]
+    public var api: APISettings
 
     public init(platform: PlatformSettings = PlatformSettings(), municipalities: [Municipality] = [],
                 systems: [ReceiverSystem] = [], agreements: [ServiceAgreement] = [],
-                sources: SourceSettings = SourceSettings(), extracts: [ExtractDefinition] = []) {
+                sources: SourceSettings = SourceSettings(), extracts: [ExtractDefinition] = [],
+                schedules: [ExtractSchedule] = [], api: APISettings = APISettings()) {
         self.platform = platform
+        self.schedules = schedules
+        self.api = api
         self.sources = sources
         self.extracts = extracts
         self.municipalities = municipalities
@@ -153,7 +161,9 @@ extension ConfigurationSnapshot {
             systems: try ReceiverSystem.order(Column("name")).fetchAll(db),
             agreements: try ServiceAgreement.order(Column("uuid")).fetchAll(db),
             sources: try SourceSettings.fetch(db),
-            extracts: try ExtractDefinition.order(Column("name")).fetchAll(db))
+            extracts: try ExtractDefinition.order(Column("name")).fetchAll(db),
+            schedules: try ScheduleRow.order(Column("extract")).fetchAll(db).map(\.schedule),
+            api: try APISettings.fetch(db))
     }
 }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Configuration
+import UdtraekConfig
 import Foundation
 import Store
 

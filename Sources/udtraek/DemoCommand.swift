@@ -1,5 +1,5 @@
 import ArgumentParser
-import Configuration
+import UdtraekConfig
 import Delivery
 import Extracts
 import Foundation
@@ -64,7 +64,7 @@ struct DemoCommand: ParsableCommand {
             throw Failure("\(configFile) has no CPR status extract for a local system; nothing to demonstrate.")
         }
         step("Extract \(demo.name) (CPR status, municipality \(demo.municipality)) for \(demo.system)")
-        let run = try runner.run(demo.name, trigger: "demo", actor: "demo")
+        let run = try runner.run(demo.name, trigger: .manual, actor: "demo")
         print("  produced \(run.fileName ?? "-"): \(run.persons ?? 0) persons, \(run.records ?? 0) records, \(Format.bytes(run.textBytes ?? 0)) of ISO-8859-1 text, \(Format.bytes(run.fileBytes ?? 0)) gzip")
         let record = try service.deliverNow(outboxId: run.outboxId!)
         guard record.outcome == .delivered else { throw Failure("The demo delivery failed: \(record.error ?? "?")\n\(sshd.log.suffix(2000))") }
@@ -81,7 +81,7 @@ struct DemoCommand: ParsableCommand {
         if let refused = definitions.first(where: { d in (try? store.approvedAgreement(system: d.system, municipality: d.municipality, service: d.source.service)) == nil }) {
             step("Extract \(refused.name) without an approved agreement")
             do {
-                try runner.run(refused.name, trigger: "demo", actor: "demo")
+                try runner.run(refused.name, trigger: .manual, actor: "demo")
             } catch let error as ExtractError {
                 print("  refused, as it must be: \(error.message)")
             }

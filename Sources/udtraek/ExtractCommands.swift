@@ -18,13 +18,20 @@ struct ExtractCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Produce an extract now and deliver it.",
             discussion: """
-            Refused (exit 2) unless an approved service agreement covers the extract's system, municipality and service. \
-            The file is produced into STATE/outbox and queued; then delivered at once unless --no-deliver. Exits 1 when \
-            production or delivery fails (a transient delivery failure stays queued for retry).
+            Runs through the same queue as the scheduler and the API, so never beside another run of the same extract: \
+            when one is in flight (in `udtraek serve` or another command), this request is queued behind it once (or \
+            joins the run already queued) and the command says so; with --wait it waits, produces the queued run itself \
+            if serve has not, and reports its outcome.
+
+            Exit status: 0 produced (or queued, without --wait), 1 failed (production or delivery; a transient delivery \
+            failure stays queued for retry), 2 refused (no approved agreement, invalid date), 124 --timeout passed.
             """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The extract definition.") var name: String
         @Option(help: "Production date YYYY-MM-DD (default: today in Europe/Copenhagen).") var date: String?
+        @Flag(help: "When a run is in flight, wait for this request's run to finish and exit with its outcome (for cron, Control-M, Airflow).")
+        var wait = false
+        @Option(help: "With --wait: give up after this many seconds (exit 124; the run stays queued).") var timeout: Double?
         @Flag(help: "Only produce and queue; leave delivery to `udtraek serve` or `udtraek outbox deliver`.") var noDeliver = false
         @Flag(help: "Print the run as JSON.") var json = false
 
@@ -35,22 +42,70 @@ struct ExtractCommand: ParsableCommand {
                 guard let d = CivilDate(iso: date) else { throw ValidationError("--date must be YYYY-MM-DD, got '\(date)'") }
                 productionDate = d
             }
+            if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
             let store = try Store(stateDirectory: global.stateDirectory)
             let lock = try StateLock(stateDirectory: global.stateDirectory, exclusive: false)
             defer { withExtendedLifetime(lock) {} }
             let runner = ExtractRunner(store: store, stateDirectory: global.stateDirectory)
-            let meter = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)
-            let run: ExtractRun
+            let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            let request: RunRequest
             do {
-                run = try runner.run(name, date: productionDate, trigger: "manual",
-                                     actor: ProcessInfo.processInfo.environment["USER"] ?? "operator",
-                                     progress: meter.update)
+                request = try runner.request(name, date: productionDate, trigger: .manual, actor: actor)
             } catch let error as ExtractError {
-                meter.clear()
-                FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
-                throw ExitCode(error.isRefusal ? 2 : 1)
+                throw Failure(error.message)
+            }
+            var run = request.run
+            if request.outcome != .accepted {
+                let ahead = request.inFlight.map { "run \($0.id ?? 0) (\($0.trigger.rawValue), started \(Format.time($0.startedAt ?? $0.requestedAt)))" } ?? "another run"
+                let what = switch request.outcome {
+                case .skipped: "this request was skipped (the schedule's overlap policy is skip)"
+                case .coalesced: "run \(run.id ?? 0), already queued, will produce it"
+                default: "this request is queued as run \(run.id ?? 0) and starts when it ends"
+                }
+                note("A run of \(name) is in flight: \(ahead); \(what).")
+                guard wait else {
+                    note(request.outcome == .skipped ? "" : "`udtraek serve` starts it, or wait for it with --wait.")
+                    if json { try Output(json: true).emit([run], columns: [], empty: "") }
+                    return
+                }
+                if request.outcome == .skipped, let inFlight = request.inFlight { run = inFlight }
+            }
+            let meter = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)
+            let deadline = timeout.map { Date().addingTimeInterval($0) }
+            var producedHere = false
+            // Claim the run when it can start; if serve claims it first, wait for serve.
+            while !run.state.isFinal {
+                if run.state == .queued, let claimed = try runner.claim(run.id!) {
+                    producedHere = true
+                    do {
+                        run = try runner.execute(claimed, progress: meter.update)
+                    } catch let error as ExtractError {
+                        meter.clear()
+                        FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+                        throw ExitCode(error.isRefusal ? 2 : 1)
+                    }
+                    break
+                }
+                if let deadline, Date() >= deadline {
+                    FileHandle.standardError.write(Data("Timed out after \(Int(timeout!)) s; run \(run.id ?? 0) is \(run.state.rawValue).\n".utf8))
+                    throw ExitCode(124)
+                }
+                Thread.sleep(forTimeInterval: 0.5)
+                guard let current = try store.run(id: run.id!) else { throw Failure("run \(run.id ?? 0) disappeared from the database") }
+                run = current
             }
             meter.clear()
+            if !producedHere {
+                if json { try Output(json: true).emit([run], columns: [], empty: "") } else {
+                    print("Run \(run.id ?? 0) of \(name) (produced by another process) is \(run.state.rawValue)"
+                          + (run.error.map { ": \($0)" } ?? (run.fileName.map { ": \($0)" } ?? "")) + ".")
+                }
+                switch run.state {
+                case .produced, .skipped: return
+                case .refused: throw ExitCode(2)
+                default: throw ExitCode(1)
+                }
+            }
             var delivery: DeliveryRecord?
             if !noDeliver, let outbox = run.outboxId {
                 delivery = try DeliveryService(store: store, logger: Logger(label: "udtraek.deliver")).deliverNow(outboxId: outbox)
@@ -66,6 +121,11 @@ struct ExtractCommand: ParsableCommand {
                 }
             }
             if let delivery, delivery.outcome != .delivered { throw ExitCode(1) }
+        }
+
+        private func note(_ text: String) {
+            guard !text.isEmpty else { return }
+            if json { FileHandle.standardError.write(Data((text + "\n").utf8)) } else { print(text) }
         }
     }
 
@@ -86,18 +146,31 @@ struct ExtractCommand: ParsableCommand {
 }
 
 struct RunsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "runs", abstract: "Extract run history, newest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "runs", abstract: "Extract run history, newest first: when, why, how long, what came out.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only this extract.") var extract: String?
+    @Option(help: "Only runs in this state (\(ExtractRunState.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var state: String?
     @Option(help: "How many rows.") var limit = 30
     @Flag(help: "JSON for scripts.") var json = false
 
     func run() throws {
+        var stateFilter: ExtractRunState?
+        if let state {
+            guard let s = ExtractRunState(rawValue: state) else {
+                throw ValidationError("--state must be one of \(ExtractRunState.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            stateFilter = s
+        }
         let store = try Store(stateDirectory: global.stateDirectory)
-        try Output(json: json).emit(try store.runs(extract: extract, limit: limit), columns: [
-            ("ID", { "\($0.id ?? 0)" }), ("STARTED", { Format.time($0.startedAt) }), ("EXTRACT", \.extract),
-            ("DATE", \.productionDate), ("WHY", \.trigger), ("STATE", \.state.rawValue),
-            ("TIME", { r in r.finishedAt.map { String(format: "%.1f s", $0.timeIntervalSince(r.startedAt)) } ?? "-" }),
+        if let extract, try store.extractDefinition(named: extract) == nil, try store.runs(extract: extract, limit: 1).isEmpty {
+            throw Failure("there is no extract named '\(extract)'; see `udtraek extract list`")
+        }
+        try Output(json: json).emit(try store.runs(extract: extract, state: stateFilter, limit: limit), columns: [
+            ("ID", { "\($0.id ?? 0)" }), ("WHEN", { Format.time($0.startedAt ?? $0.requestedAt) }), ("EXTRACT", \.extract),
+            ("DATE", \.productionDate), ("WHY", \.trigger.rawValue), ("BY", \.requestedBy), ("OUTCOME", \.state.rawValue),
+            ("TIME", { r in r.duration.map { String(format: "%.1f s", $0) } ?? "-" }),
             ("RECORDS", { $0.records.map(String.init) ?? "-" }), ("BYTES", { $0.fileBytes.map(Format.bytes) ?? "-" }),
             ("ERROR", { $0.error.map { String($0.prefix(90)) } ?? "" }),
         ], empty: "No runs yet.")

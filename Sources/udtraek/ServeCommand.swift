@@ -1,29 +1,37 @@
+import AdminAPI
 import ArgumentParser
 import Delivery
-import Dispatch
 import Extracts
 import Foundation
 import Logging
+import Scheduler
+import ServiceLifecycle
 import Store
-#if canImport(Glibc)
-import Glibc
-#endif
 
-/// The long-running service: recovers what a crash left, then delivers due outbox
-/// entries (with their retries) until SIGTERM or SIGINT, finishing the delivery in flight.
-struct ServeCommand: ParsableCommand {
+/// The long-running service: recovers what a crash left, then runs the scheduler, the
+/// delivery worker and (when configured) the admin API as one ServiceGroup until SIGTERM
+/// or SIGINT. On a stop, runs being produced go back to the queue and the delivery in
+/// flight finishes.
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the delivery worker: recover at start-up, then deliver and retry until stopped.")
+        abstract: "Run the scheduler, the delivery worker and the admin API until stopped.",
+        discussion: """
+        At start-up, runs and deliveries a crash interrupted are settled (a scheduled run is queued again) and \
+        leftover files in STATE/outbox are removed. Schedules are decided from the state database (`udtraek config \
+        apply` changes them while serve runs). The admin API listens where the configuration's api.listen says.
+        """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "Seconds between outbox passes when nothing is due.") var poll: Double = 5
-    @Flag(help: "Recover, do one pass, and exit (for cron).") var once = false
+    @Option(help: "How many extracts may be produced at once.") var concurrentRuns = 2
+    @Flag(help: "Recover, decide due slots, produce queued runs, deliver what is due, and exit (for cron).") var once = false
 
-    func run() throws {
+    func run() async throws {
         var options = global
         if options.logLevel == .warning { options.logLevel = .info }
         options.bootstrapLogging()
         let logger = Logger(label: "udtraek.serve")
+        guard (1...16).contains(concurrentRuns) else { throw ValidationError("--concurrent-runs must be 1...16") }
         let store = try Store(stateDirectory: global.stateDirectory)
 
         let lock = try StateLock(stateDirectory: global.stateDirectory, exclusive: true)
@@ -33,30 +41,77 @@ struct ServeCommand: ParsableCommand {
             logger.notice("delivery of \(entry.fileName) to \(entry.system) was interrupted; queued again")
         }
         lock.downgrade()
+        defer { withExtendedLifetime(lock) {} }
 
-        let stop = StopFlag()
-        let sources = [SIGTERM, SIGINT].map { sig -> DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { stop.set(); logger.notice("stopping after the delivery in flight") }
-            source.resume()
-            return source
+        let scheduler = ExtractScheduler(store: store, runner: runner, logger: Logger(label: "udtraek.scheduler"),
+                                         maxConcurrentRuns: concurrentRuns)
+        let delivery = DeliveryWorker(service: DeliveryService(store: store, logger: Logger(label: "udtraek.delivery")),
+                                      poll: poll, logger: logger)
+        if once {
+            scheduler.decideDueSlots(now: Date())
+            while !scheduler.startClaimableRuns().isEmpty { scheduler.waitForRuns() }
+            delivery.deliverDue(until: { false })
+            return
         }
-        defer { sources.forEach { $0.cancel() } }
 
-        let service = DeliveryService(store: store, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: scheduler), .init(service: delivery)]
+        let api = try store.apiSettings()
+        if let listen = api.listen {
+            let tokens: OperatorTokens
+            do { tokens = try OperatorTokens(api.tokens) } catch { throw Failure("the admin API cannot start: \(error)") }
+            let colon = listen.lastIndex(of: ":")!
+            let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+            let admin = AdminAPI(store: store, runner: runner, tokens: tokens, logger: Logger(label: "udtraek.api"),
+                                 runRequested: { scheduler.nudge() })
+            services.append(.init(service: admin.application(host: host, port: Int(listen[listen.index(after: colon)...])!)))
+            logger.notice("admin API on http://\(listen)/api/v1")
+        }
         logger.notice("serving \(global.stateDirectory)")
-        repeat {
-            // One entry per pass step, so a stop request is seen between deliveries.
-            while !stop.isSet, !service.deliverDue(limit: 1).isEmpty {}
-            if once || stop.isSet { break }
-            stop.wait(seconds: poll)
-        } while !stop.isSet
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        try await group.run()
         logger.notice("stopped")
     }
 }
 
-/// Set once by a signal handler; waited on by the worker loop.
+/// The delivery loop as a service: delivers due outbox entries one at a time on its own
+/// thread (libssh2 blocks), and on shutdown finishes the delivery in flight and stops.
+final class DeliveryWorker: Service, @unchecked Sendable {
+    let service: DeliveryService
+    let poll: Double
+    let logger: Logger
+    private let stop = StopFlag()
+
+    init(service: DeliveryService, poll: Double, logger: Logger) {
+        self.service = service
+        self.poll = poll
+        self.logger = logger
+    }
+
+    /// Delivers entries that are due, one per step so a stop is seen between deliveries.
+    func deliverDue(until stopped: () -> Bool) {
+        while !stopped(), !service.deliverDue(limit: 1).isEmpty {}
+    }
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                Thread.detachNewThread { [self] in
+                    while !stop.isSet {
+                        deliverDue(until: { stop.isSet })
+                        stop.wait(seconds: poll)
+                    }
+                    done.resume()
+                }
+            }
+        } onGracefulShutdown: { [self] in
+            logger.notice("stopping after the delivery in flight")
+            stop.set()
+        }
+    }
+}
+
+/// Set once by a shutdown; waited on by the worker loop.
 final class StopFlag: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopped = false

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 
 @main
-struct Udtraek: ParsableCommand {
+struct Udtraek: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "udtraek",
         abstract: "Bulk extracts (udtræk) for municipal data exchange: produce, deliver by SFTP, watch pickup.",

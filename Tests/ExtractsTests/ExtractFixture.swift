@@ -1,5 +1,5 @@
 import BusinessCalendar
-import Configuration
+import UdtraekConfig
 import Extracts
 import Foundation
 import Gzip

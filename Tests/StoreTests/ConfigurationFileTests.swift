@@ -1,4 +1,4 @@
-import Configuration
+import UdtraekConfig
 import Foundation
 import Store
 import Testing

@@ -73,7 +73,7 @@ struct SnapshotReader {
     let issues: IssueCollector
     let baseDirectory: String
 
-    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts"]
+    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts", "api"]
 
     mutating func read(_ root: YAMLValue) -> ConfigurationSnapshot {
         var snapshot = ConfigurationSnapshot()
@@ -86,6 +86,9 @@ struct SnapshotReader {
         if let sources = top["sources"] { snapshot.sources = readSources(sources) }
         let extractValues = top["extracts"]?.sequence() ?? []
         snapshot.extracts = extractValues.compactMap { readExtract($0, snapshot: snapshot) }.sorted { $0.name < $1.name }
+        snapshot.schedules = extractValues.compactMap(readSchedule(ofExtract:))
+            .filter { s in snapshot.extracts.contains { $0.name == s.extract } }.sorted { $0.extract < $1.extract }
+        if let api = top["api"] { snapshot.api = readAPI(api) }
         reportDuplicates(extractValues, id: "name", "extract name")
         reportDuplicates(top["municipalities"]?.sequence(), id: "code", "municipality code")
         reportDuplicates(top["systems"]?.sequence(), id: "name", "system name")
@@ -207,7 +210,7 @@ struct SnapshotReader {
 
     private func readExtract(_ value: YAMLValue, snapshot: ConfigurationSnapshot) -> ExtractDefinition? {
         guard let map = value.mapping(allowed: ["name", "source", "kind", "system", "municipality", "record_types",
-                                                "compression", "gzip_level", "file_name", "task_number"]) else { return nil }
+                                                "compression", "gzip_level", "file_name", "task_number", "schedule"]) else { return nil }
         let name = required(map, "name", in: value)?.string()
         if let name, name.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) == nil {
             map["name"]?.report("'\(name)' may hold only lowercase letters, digits, '.', '_' and '-'")
@@ -246,7 +249,7 @@ struct SnapshotReader {
                                  fileNameTemplate: template, taskNumber: task)
     }
 
-    private func required(_ map: [String: YAMLValue], _ key: String, in parent: YAMLValue, hint: String = "") -> YAMLValue? {
+    func required(_ map: [String: YAMLValue], _ key: String, in parent: YAMLValue, hint: String = "") -> YAMLValue? {
         if let value = map[key] { return value }
         let path = parent.key.isEmpty ? key : "\(parent.key).\(key)"
         issues.report("the key '\(key)' is missing" + (hint.isEmpty ? "" : "; \(hint)"), key: path, at: parent.mark)
@@ -264,7 +267,7 @@ struct SnapshotReader {
     }
 
     /// Absolute, so the stored state works from any working directory.
-    private func resolve(_ path: String) -> String {
+    func resolve(_ path: String) -> String {
         var full = path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
         if !full.hasPrefix("/") { full = FileManager.default.currentDirectoryPath + "/" + full }
         return (full as NSString).standardizingPath

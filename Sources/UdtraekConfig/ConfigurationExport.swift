@@ -45,8 +45,30 @@ public enum ConfigurationExport {
             if let level = e.gzipLevel { out.append("    gzip_level: \(level)") } else { out.append("    compression: none") }
             out.append("    file_name: \(quote(e.fileNameTemplate))")
             out.append("    task_number: \(e.taskNumber)")
+            if let schedule = snapshot.schedules.first(where: { $0.extract == e.name }) { out += scheduleLines(schedule) }
+        }
+        if snapshot.api != APISettings() {
+            out.append("api:")
+            if let listen = snapshot.api.listen { out.append("  listen: \(quote(listen))") }
+            out.append("  tokens:")
+            for t in snapshot.api.tokens {
+                let source = t.secret.env.map { "env: \(quote($0))" } ?? "file: \(quote(t.secret.file ?? ""))"
+                out.append("    - { name: \(quote(t.name)), \(source) }")
+            }
         }
         return out.joined(separator: "\n") + "\n"
+    }
+
+    static func scheduleLines(_ s: ExtractSchedule) -> [String] {
+        var out = ["    schedule:", "      cron: \(quote(s.cron))", "      time_zone: \(quote(s.timeZone))",
+                   "      calendar: \(s.calendar)"]
+        if !s.constitutionDay { out.append("      constitution_day: false") }
+        if !s.include.isEmpty { out.append("      include: [\(s.include.joined(separator: ", "))]") }
+        if !s.exclude.isEmpty { out.append("      exclude: [\(s.exclude.joined(separator: ", "))]") }
+        out.append("      overlap: \(s.overlap)")
+        out.append("      catch_up: \(s.catchUp)")
+        if !s.enabled { out.append("      enabled: false") }
+        return out
     }
 
     /// Double-quoted YAML scalar; safe for any text.

@@ -52,6 +52,17 @@ public struct ConfigurationDiff: Sendable, Equatable {
             ("gzip_level", { $0.gzipLevel.map(String.init) ?? "none" }), ("file_name", { $0.fileNameTemplate }),
             ("task_number", { String($0.taskNumber) }),
         ])
+        changes += diff(current.schedules, desired.schedules, id: \.extract, label: "schedule of", fields: [
+            ("cron", { $0.cron }), ("time_zone", { $0.timeZone }), ("calendar", { $0.calendar }),
+            ("constitution_day", { String($0.constitutionDay) }), ("include", { $0.include.joined(separator: ",") }),
+            ("exclude", { $0.exclude.joined(separator: ",") }), ("overlap", { $0.overlap }), ("catch_up", { $0.catchUp }),
+            ("enabled", { String($0.enabled) }),
+        ])
+        let apiFields = fieldChanges(current.api, desired.api, [
+            ("listen", { $0.listen ?? "" }),
+            ("tokens", { $0.tokens.map { "\($0.name) (\($0.secret.description))" }.joined(separator: ", ") }),
+        ])
+        if !apiFields.isEmpty { changes.append(Change(kind: .changed, subject: "api", fields: apiFields)) }
         return ConfigurationDiff(changes: changes)
     }
 

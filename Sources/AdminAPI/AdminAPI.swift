@@ -1,0 +1,170 @@
+import BusinessCalendar
+import Extracts
+import Foundation
+import Hummingbird
+import Logging
+import Store
+
+/// The request context of the admin API: who the operator token says is calling.
+public struct AdminRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The name of the operator token the request carried (set by `TokenAuthentication`).
+    public var operatorName: String?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+}
+
+/// The HTTP admin API of `udtraek serve`, for operators and external schedulers (cron,
+/// Airflow, Control-M):
+///
+/// - `POST /api/v1/extracts/{name}/runs` asks for a run (body optional:
+///   `{"date": "YYYY-MM-DD"}`; header `Idempotency-Key` optional). 202 with the run; the
+///   same key answers 200 with the same run, never a second one.
+/// - `GET /api/v1/runs/{id}`, `GET /api/v1/runs?extract=NAME&limit=N`: run history.
+/// - `GET /api/v1/extracts`: the definitions with their schedules.
+/// - `GET /healthz`: liveness, without a token.
+///
+/// Everything under `/api/` needs `Authorization: Bearer TOKEN`; without a valid token the
+/// answer is 401 and nothing is read or run.
+public struct AdminAPI: Sendable {
+    let store: Store
+    let runner: ExtractRunner
+    let tokens: OperatorTokens
+    let logger: Logger
+    /// Called after a run was queued, so the scheduler starts it at once.
+    let runRequested: @Sendable () -> Void
+
+    public init(store: Store, runner: ExtractRunner, tokens: OperatorTokens, logger: Logger = Logger(label: "udtraek.api"),
+                runRequested: @escaping @Sendable () -> Void = {}) {
+        self.store = store
+        self.runner = runner
+        self.tokens = tokens
+        self.logger = logger
+        self.runRequested = runRequested
+    }
+
+    /// The routes, for an application or a test.
+    public func router() -> Router<AdminRequestContext> {
+        let router = Router(context: AdminRequestContext.self)
+        router.get("/healthz") { _, _ in "ok\n" }
+        let api = router.group("/api/v1").add(middleware: TokenAuthentication(tokens: tokens))
+        api.post("/extracts/:name/runs") { request, context in try await requestRun(request, context) }
+        api.get("/runs/:id") { _, context in
+            guard let id = context.parameters.get("id", as: Int64.self) else {
+                throw APIProblem(.badRequest, "invalid-run-id", "the run id must be a whole number")
+            }
+            guard let run = try store.run(id: id) else {
+                throw APIProblem(.notFound, "unknown-run", "there is no run \(id)")
+            }
+            return try JSONBody.response(run)
+        }
+        api.get("/runs") { request, _ in
+            let query = request.uri.queryParameters
+            let extract = query["extract"].map(String.init)
+            let limit = query["limit"].flatMap { Int(String($0)) } ?? 50
+            guard (1...1000).contains(limit) else {
+                throw APIProblem(.badRequest, "invalid-limit", "limit must be 1...1000")
+            }
+            if let extract, try store.extractDefinition(named: extract) == nil {
+                throw APIProblem(.notFound, "unknown-extract", "there is no extract named '\(extract)'; GET /api/v1/extracts lists them")
+            }
+            struct Page: Encodable { var runs: [ExtractRun] }
+            return try JSONBody.response(Page(runs: try store.runs(extract: extract, limit: limit)))
+        }
+        api.get("/extracts") { _, _ in
+            let config = try store.configuration()
+            struct Item: Encodable {
+                var definition: ExtractDefinition
+                var schedule: ExtractSchedule?
+            }
+            struct Page: Encodable { var extracts: [Item] }
+            return try JSONBody.response(Page(extracts: config.extracts.map { d in
+                Item(definition: d, schedule: config.schedules.first { $0.extract == d.name })
+            }))
+        }
+        return router
+    }
+
+    /// The application listening on `host:port`, a swift-service-lifecycle service.
+    public func application(host: String, port: Int) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "udtraek"),
+                    logger: logger)
+    }
+
+    private func requestRun(_ request: Request, _ context: AdminRequestContext) async throws -> Response {
+        let name = context.parameters.get("name") ?? ""
+        let actor = "api:\(context.operatorName ?? "?")"
+        let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }?.value
+        if let key, key.isEmpty || key.utf8.count > 255 || key.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value > 0x7e }) {
+            throw APIProblem(.badRequest, "invalid-idempotency-key",
+                             "Idempotency-Key must be 1-255 printable ASCII characters without spaces (a UUID is a good choice)")
+        }
+        var date: CivilDate?
+        var mutable = request
+        let body = try await mutable.collectBody(upTo: 16 * 1024)
+        if body.readableBytes > 0 {
+            struct Options: Decodable { var date: String? }
+            let options: Options
+            do { options = try JSONDecoder().decode(Options.self, from: Data(buffer: body)) } catch {
+                throw APIProblem(.badRequest, "invalid-body", "the body must be JSON like {\"date\": \"2026-11-23\"} or empty: \(error)")
+            }
+            if let text = options.date {
+                guard let parsed = CivilDate(iso: text) else {
+                    throw APIProblem(.badRequest, "invalid-date", "date '\(text)' is not a real date written YYYY-MM-DD")
+                }
+                date = parsed
+            }
+        }
+        let answer: RunRequest
+        do {
+            answer = try runner.request(name, date: date, trigger: .api, actor: actor, idempotencyKey: key)
+        } catch let error as ExtractError where error.code == .unknownExtract {
+            throw APIProblem(.notFound, "unknown-extract", "there is no extract named '\(name)'; GET /api/v1/extracts lists them")
+        }
+        if answer.outcome == .replayed {
+            guard answer.run.extract == name else {
+                throw APIProblem(.unprocessableContent, "idempotency-key-reused",
+                                 "the Idempotency-Key was already used for a run of \(answer.run.extract) (run \(answer.run.id ?? 0)); use a new key per request")
+            }
+        } else {
+            try store.audit(AuditEntry(at: Date(), actor: actor, action: "extract.requested", subject: name,
+                                       detail: "run \(answer.run.id ?? 0) for \(answer.run.productionDate): \(answer.outcome.rawValue)"
+                                           + (key.map { " (idempotency key \($0))" } ?? "")))
+            runRequested()
+        }
+        struct Answer: Encodable {
+            var run: ExtractRun
+            var request: RunRequestOutcome
+            var inFlight: Int64?
+            enum CodingKeys: String, CodingKey { case run, request, inFlight = "in_flight_run" }
+        }
+        var headers = HTTPFields()
+        headers[.location] = "/api/v1/runs/\(answer.run.id ?? 0)"
+        return try JSONBody.response(Answer(run: answer.run, request: answer.outcome, inFlight: answer.inFlight?.id),
+                                     status: answer.outcome == .replayed ? .ok : .accepted, headers: headers)
+    }
+}
+
+/// Lets a request through only with `Authorization: Bearer TOKEN` naming a configured
+/// operator token; records the token's name in the context for the audit log.
+struct TokenAuthentication: RouterMiddleware {
+    typealias Context = AdminRequestContext
+    let tokens: OperatorTokens
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let challenge: HTTPFields = [.wwwAuthenticate: "Bearer realm=\"udtraek\""]
+        guard let header = request.headers[.authorization] else {
+            throw APIProblem(.unauthorized, "missing-token", "send the operator token as 'Authorization: Bearer TOKEN'", headers: challenge)
+        }
+        let prefix = "Bearer "
+        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix.lowercased(),
+              let name = tokens.authenticate(String(header.dropFirst(prefix.count))) else {
+            throw APIProblem(.unauthorized, "invalid-token", "the operator token is not valid", headers: challenge)
+        }
+        var context = context
+        context.operatorName = name
+        return try await next(request, context)
+    }
+}

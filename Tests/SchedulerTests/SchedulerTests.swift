@@ -1,0 +1,222 @@
+import BusinessCalendar
+import Extracts
+import Foundation
+import Scheduler
+import Store
+import Testing
+
+/// The scheduler against a real SQLite store, with an injected clock.
+@Suite struct SchedulerTests {
+    static let businessDays = """
+        cron: "15 6 * * *"
+        calendar: business-days
+        """
+
+    @Test func slotsAreDecidedOnceWithTheCalendarAppliedAndRecorded() throws {
+        // Created Friday 2026-12-18 at noon; decided on Monday 28 December 06:16 with
+        // catch-up run-once: the weekend, Christmas Eve/Day and the weekend after are
+        // calendar skips, the working days in between are missed, one catch-up run.
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: Self.businessDays), at: copenhagen("2026-12-18 12:00"))
+        defer { fx.tearDown() }
+        let scheduler = fx.scheduler()
+        fx.clock.set(copenhagen("2026-12-21 06:15"))
+        scheduler.decideDueSlots(now: fx.clock.now)
+        #expect(scheduler.startClaimableRuns().count == 1)
+        scheduler.waitForRuns()
+        fx.clock.set(copenhagen("2026-12-28 06:16"))
+        scheduler.decideDueSlots(now: fx.clock.now)
+        let slots = try fx.slots()
+        #expect(slots == [
+            "2026-12-19 06:15 skipped-weekend", "2026-12-20 06:15 skipped-weekend", "2026-12-21 06:15 ran",
+            "2026-12-22 06:15 missed", "2026-12-23 06:15 missed", "2026-12-24 06:15 skipped-holiday",
+            "2026-12-25 06:15 skipped-holiday", "2026-12-26 06:15 skipped-weekend", "2026-12-27 06:15 skipped-weekend",
+            "2026-12-28 06:15 caught-up",
+        ])
+        // Asking again at the same time decides nothing new and queues nothing more.
+        #expect(scheduler.decideDueSlots(now: fx.clock.now).allSatisfy { $0.decisions.isEmpty })
+        let runs = try fx.store.runs()
+        #expect(runs.map(\.trigger) == [.catchUp, .schedule])
+        #expect(runs.first?.productionDate == "2026-12-28")
+        let detail = try fx.store.scheduleSlots(extract: "kbh-changes", limit: 1).first?.detail
+        #expect(detail == "one run for 2 missed slots")
+    }
+
+    @Test func neverASlotFromBeforeTheScheduleExisted() throws {
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"*/10 * * * *\""), at: copenhagen("2026-11-23 10:05"))
+        defer { fx.tearDown() }
+        fx.clock.set(copenhagen("2026-11-23 10:12"))
+        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        #expect(try fx.slots() == ["2026-11-23 10:10 ran"])
+    }
+
+    @Test func changingAScheduleStartsItAgainFromNow() throws {
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 * * * *\""), at: copenhagen("2026-11-23 08:30"))
+        defer { fx.tearDown() }
+        fx.clock.set(copenhagen("2026-11-23 11:30"))
+        // Changed at 11:30 before the scheduler looked: the old rule's missed slots are not run.
+        try fx.apply(SchedulerFixture.config(schedule: "cron: \"0 * * * *\"\ncatch_up: skip-to-next"))
+        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        #expect(try fx.slots().isEmpty)
+        // Re-applying the same settings keeps the progress.
+        fx.clock.set(copenhagen("2026-11-23 12:01"))
+        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        try fx.apply(SchedulerFixture.config(schedule: "cron: \"0 * * * *\"\ncatch_up: skip-to-next"))
+        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        #expect(try fx.slots() == ["2026-11-23 12:00 ran"])
+    }
+
+    @Test func aSlotDuringARunIsQueuedOnceThenSkipped() throws {
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"*/5 * * * *\""), at: copenhagen("2026-11-23 09:59"))
+        defer { fx.tearDown() }
+        let runner = fx.runner()
+        // A manual run in flight in this (live) process.
+        let manual = try runner.request("kbh-changes", trigger: .manual, actor: "ops")
+        #expect(manual.outcome == .accepted)
+        _ = try #require(try runner.claim(manual.run.id!))
+        let scheduler = fx.scheduler()
+        for time in ["10:00", "10:05", "10:10"] {
+            fx.clock.set(copenhagen("2026-11-23 \(time)"))
+            scheduler.decideDueSlots(now: fx.clock.now)
+        }
+        #expect(try fx.slots() == ["2026-11-23 10:00 queued", "2026-11-23 10:05 skipped-overlap", "2026-11-23 10:10 skipped-overlap"])
+        let active = try fx.store.activeRuns(extract: "kbh-changes")
+        #expect(active.running?.id == manual.run.id)
+        #expect(try fx.store.runs(state: .queued).count == 1)
+        // Another trigger meanwhile joins the queued run instead of adding one.
+        let again = try runner.request("kbh-changes", date: CivilDate(iso: "2026-11-23"), trigger: .api, actor: "api:x")
+        #expect(again.outcome == .coalesced)
+        #expect(again.run.id == active.queued?.id)
+        #expect(try fx.store.runs(state: .queued).count == 1)
+    }
+
+    @Test func overlapSkipRecordsTheSkippedRun() throws {
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"*/5 * * * *\"\noverlap: skip"),
+                                      at: copenhagen("2026-11-23 09:59"))
+        defer { fx.tearDown() }
+        let runner = fx.runner()
+        let manual = try runner.request("kbh-changes", trigger: .manual, actor: "ops")
+        _ = try #require(try runner.claim(manual.run.id!))
+        fx.clock.set(copenhagen("2026-11-23 10:00"))
+        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        #expect(try fx.slots() == ["2026-11-23 10:00 skipped-overlap"])
+        #expect(try fx.store.runs(state: .queued).isEmpty)
+    }
+
+    @Test func catchUpSkipToNextRunsNothingForMissedSlots() throws {
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 * * * *\"\ncatch_up: skip-to-next"),
+                                      at: copenhagen("2026-11-23 07:30"))
+        defer { fx.tearDown() }
+        fx.clock.set(copenhagen("2026-11-23 11:30"))
+        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        #expect(try fx.slots() == ["2026-11-23 08:00 missed", "2026-11-23 09:00 missed", "2026-11-23 10:00 missed",
+                                   "2026-11-23 11:00 missed"])
+        #expect(try fx.store.runs().isEmpty)
+    }
+
+    @Test func aRestartInTheMiddleOfARunSettlesItAndRunsTheSlotAgainOnce() throws {
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 6 * * *\""), at: copenhagen("2026-11-22 12:00"))
+        defer { fx.tearDown() }
+        fx.clock.set(copenhagen("2026-11-23 06:00"))
+        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        // The process that claimed the scheduled run died while producing it.
+        let queued = try #require(try fx.store.runs(state: .queued).first)
+        let claimed = try #require(try fx.store.claimRun(id: queued.id!, owner: deadOwner, now: fx.clock.now, isAlive: { _ in true }))
+        #expect(claimed.state == .running)
+
+        // The new process starts: the dead run fails, the slot's run is queued again once.
+        fx.clock.set(copenhagen("2026-11-23 06:03"))
+        let report = try fx.runner().recoverAtStartup()
+        #expect(report.contains { $0.contains("interrupted") })
+        #expect(try fx.store.run(id: queued.id!)?.state == .failed)
+        let recovery = try fx.store.runs(state: .queued)
+        #expect(recovery.count == 1)
+        #expect(recovery.first?.trigger == .recovery)
+        #expect(recovery.first?.productionDate == "2026-11-23")
+        // Deciding again adds no slot and no run; a second recovery pass adds nothing.
+        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        _ = try fx.runner().recoverAtStartup()
+        #expect(try fx.slots() == ["2026-11-23 06:00 ran"])
+        #expect(try fx.store.runs(state: .queued).count == 1)
+    }
+
+    @Test func aRunOfADeadProcessDoesNotBlockTheExtract() throws {
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 6 * * *\""), at: copenhagen("2026-11-22 12:00"))
+        defer { fx.tearDown() }
+        let runner = fx.runner()
+        let first = try runner.request("kbh-changes", trigger: .manual, actor: "ops")
+        _ = try fx.store.claimRun(id: first.run.id!, owner: deadOwner, now: fx.clock.now, isAlive: { _ in true })
+        // Without a restart: the next request sees the owner is gone and starts at once.
+        let second = try runner.request("kbh-changes", date: CivilDate(iso: "2026-11-20"), trigger: .manual, actor: "ops")
+        #expect(second.outcome == .accepted)
+        #expect(try fx.store.run(id: first.run.id!)?.state == .failed)
+        // A manual run is not run again on its own: its caller saw it fail.
+        #expect(try fx.store.runs(state: .queued).map(\.id) == [second.run.id])
+    }
+
+    @Test func scheduledRunsAreProducedAndTheirOutcomeShowsOnTheSlot() throws {
+        // 2026-11-23 is a Monday; a change extract for it is produced at 06:15.
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: Self.businessDays), at: copenhagen("2026-11-22 12:00"))
+        defer { fx.tearDown() }
+        fx.clock.set(copenhagen("2026-11-23 06:15"))
+        let scheduler = fx.scheduler()
+        scheduler.decideDueSlots(now: fx.clock.now)
+        let started = scheduler.startClaimableRuns()
+        #expect(started.count == 1)
+        scheduler.waitForRuns()
+        let slot = try #require(try fx.store.scheduleSlots(extract: "kbh-changes").first)
+        #expect(slot.outcome == "ran")
+        #expect(slot.runState == "produced")
+        let run = try #require(try fx.store.run(id: slot.runId!))
+        #expect(run.trigger == .schedule)
+        #expect(run.requestedBy == "scheduler")
+        #expect(run.slotAt == copenhagen("2026-11-23 06:15"))
+        #expect(run.outboxId != nil)
+        #expect((run.duration ?? -1) >= 0)
+        #expect(scheduler.startClaimableRuns().isEmpty)
+    }
+
+    @Test func aStopPutsTheRunBackInTheQueue() throws {
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 2 1 * *\"", extract: "kbh-status", kind: "status",
+                                                              persons: 400_000), at: copenhagen("2026-11-22 12:00"))
+        defer { fx.tearDown() }
+        let runner = fx.runner()
+        let request = try runner.request("kbh-status", trigger: .api, actor: "api:t")
+        let scheduler = fx.scheduler()
+        #expect(scheduler.startClaimableRuns().map(\.id) == [request.run.id])
+        Thread.sleep(forTimeInterval: 0.3)
+        scheduler.stop()
+        let run = try #require(try fx.store.run(id: request.run.id!))
+        #expect(run.state == .queued)
+        #expect(run.owner == nil)
+        #expect(run.error?.contains("shutting down") == true)
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: fx.directory + "/state/outbox")) ?? []
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func daylightSavingSlotsRunOnceEach() throws {
+        // 02:30 does not exist on 29 March 2026 (moved to 03:00) and happens twice on
+        // 25 October 2026 (runs once, at the first).
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"30 2 * * *\""), at: copenhagen("2026-03-28 12:00"))
+        defer { fx.tearDown() }
+        let scheduler = fx.scheduler()
+        for time in ["2026-03-29 01:00", "2026-03-29 03:01", "2026-03-29 04:00"] {
+            fx.clock.set(copenhagen(time))
+            scheduler.decideDueSlots(now: fx.clock.now)
+        }
+        let spring = try fx.slots()
+        #expect(spring == ["2026-03-29 03:00 ran"], "\(spring)")
+        let slot = try #require(try fx.store.scheduleSlots(extract: "kbh-changes").first)
+        #expect(slot.detail == "moved out of the daylight-saving gap")
+
+        let autumn = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"30 2 * * *\""), at: copenhagen("2026-10-24 12:00"))
+        defer { autumn.tearDown() }
+        let first = Date(timeIntervalSince1970: 1_792_888_200)  // 2026-10-25 00:30 UTC = 02:30 CEST
+        for offset in [0.0, 60, 3600, 3660, 7200] {
+            autumn.clock.set(first.addingTimeInterval(offset))
+            autumn.scheduler().decideDueSlots(now: autumn.clock.now)
+        }
+        let slots = try autumn.store.scheduleSlots(extract: "kbh-changes")
+        #expect(slots.count == 1)
+        #expect(slots.first?.slotAt == first)
+    }
+}
