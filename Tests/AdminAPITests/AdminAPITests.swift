@@ -1,1 +1,229 @@
+import AdminAPI
+import Extracts
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Store
 import Testing
+import UdtraekConfig
+
+/// The admin API over real HTTP on loopback (HummingbirdTesting's live server).
+@Suite struct AdminAPITests {
+    static let token = "0123456789abcdef0123456789abcdef"
+
+    struct Fixture {
+        let directory: String
+        let store: Store
+        let runner: ExtractRunner
+        let api: AdminAPI
+
+        init() throws {
+            directory = NSTemporaryDirectory() + "udtraek-api-\(UUID().uuidString)"
+            store = try Store(stateDirectory: directory)
+            let text = """
+                sources: { epoch: 2020-01-01, cpr: { seed: 7, persons: 2000 } }
+                municipalities: [{ code: "0101", name: København }]
+                systems:
+                  - name: modtager
+                    inbox: { host: 127.0.0.1, port: 2222, user: u, private_key: /nonexistent, host_key_fingerprints: [SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE] }
+                agreements:
+                  - { uuid: bd71a7fa-222d-4f84-9142-2a011a710026, system: modtager, municipality: "0101", service: cpr-extract, state: approved }
+                extracts:
+                  - { name: kbh-status, source: cpr, kind: status, system: modtager, municipality: "0101" }
+                  - { name: kbh-changes, source: cpr, kind: change, system: modtager, municipality: "0101", schedule: { cron: "15 6 * * *", calendar: business-days } }
+                api:
+                  listen: 127.0.0.1:8480
+                  tokens: [{ name: ops, env: OPS_TOKEN }, { name: airflow, env: AIRFLOW_TOKEN }]
+                """
+            let file = try ConfigurationFile.parse(text, path: "api.yaml")
+            try store.replaceConfiguration(with: file.snapshot, audit: AuditEntry(at: Date(), actor: "t", action: "config.apply", subject: "", detail: ""))
+            runner = ExtractRunner(store: store, stateDirectory: directory)
+            let tokens = try OperatorTokens(try store.apiSettings().tokens,
+                                            environment: ["OPS_TOKEN": AdminAPITests.token, "AIRFLOW_TOKEN": String(repeating: "z", count: 40)])
+            api = AdminAPI(store: store, runner: runner, tokens: tokens)
+        }
+
+        func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+            try await api.application(host: "127.0.0.1", port: 0).test(.live, body)
+        }
+
+        func tearDown() { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    static var auth: HTTPFields { [.authorization: "Bearer \(token)"] }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as! [String: Any]
+    }
+
+    @Test func withoutAValidTokenNothingRuns() async throws {
+        let fx = try Fixture()
+        defer { fx.tearDown() }
+        try await fx.test { client in
+            for headers: HTTPFields in [[:], [.authorization: "Bearer wrong-token-wrong-token"], [.authorization: "Basic \(Self.token)"],
+                                        [.authorization: "Bearer \(Self.token)x"], [.authorization: "Bearer "]] {
+                try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: headers) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(response.headers[.wwwAuthenticate] == "Bearer realm=\"udtraek\"")
+                    let error = try Self.json(response)["error"] as? [String: Any]
+                    #expect((error?["code"] as? String)?.hasSuffix("-token") == true)
+                }
+                try await client.execute(uri: "/api/v1/runs", method: .get, headers: headers) { response in
+                    #expect(response.status == .unauthorized)
+                }
+            }
+            try await client.execute(uri: "/healthz", method: .get) { response in #expect(response.status == .ok) }
+        }
+        #expect(try fx.store.runs().isEmpty)
+        #expect(try fx.store.auditLog(action: "extract.requested").isEmpty)
+    }
+
+    @Test func aRequestIsQueuedAuditedAndReadBack() async throws {
+        let fx = try Fixture()
+        defer { fx.tearDown() }
+        try await fx.test { client in
+            var id = 0
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: Self.auth,
+                                     body: ByteBuffer(string: #"{"date": "2026-11-20"}"#)) { response in
+                #expect(response.status == .accepted)
+                let body = try Self.json(response)
+                let run = try #require(body["run"] as? [String: Any])
+                id = run["id"] as! Int
+                #expect(body["request"] as? String == "accepted")
+                #expect(run["state"] as? String == "queued")
+                #expect(run["trigger"] as? String == "api")
+                #expect(run["requested_by"] as? String == "api:ops")
+                #expect(run["production_date"] as? String == "2026-11-20")
+                #expect(response.headers[.location] == "/api/v1/runs/\(id)")
+            }
+            try await client.execute(uri: "/api/v1/runs/\(id)", method: .get, headers: Self.auth) { response in
+                let body = try Self.json(response)
+                #expect(response.status == .ok)
+                #expect(body["extract"] as? String == "kbh-status")
+            }
+            try await client.execute(uri: "/api/v1/runs?extract=kbh-status", method: .get, headers: Self.auth) { response in
+                let runs = try #require(try Self.json(response)["runs"] as? [[String: Any]])
+                #expect(runs.map { $0["id"] as? Int } == [id])
+            }
+            try await client.execute(uri: "/api/v1/runs/999", method: .get, headers: Self.auth) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/runs?extract=nope", method: .get, headers: Self.auth) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/extracts", method: .get, headers: Self.auth) { response in
+                let items = try #require(try Self.json(response)["extracts"] as? [[String: Any]])
+                #expect(items.count == 2)
+                #expect(items.contains { ($0["schedule"] as? [String: Any])?["cron"] as? String == "15 6 * * *" })
+            }
+        }
+        let audit = try #require(try fx.store.auditLog(action: "extract.requested").first)
+        #expect(audit.actor == "api:ops")
+        #expect(audit.subject == "kbh-status")
+    }
+
+    @Test func theSameIdempotencyKeyReturnsTheSameRun() async throws {
+        let fx = try Fixture()
+        defer { fx.tearDown() }
+        try await fx.test { client in
+            var headers = Self.auth
+            headers[.init("Idempotency-Key")!] = "airflow-dag-42-2026-11-23"
+            var first = 0
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: headers) { response in
+                #expect(response.status == .accepted)
+                first = (try Self.json(response)["run"] as! [String: Any])["id"] as! Int
+            }
+            for _ in 0..<3 {
+                try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: headers) { response in
+                    #expect(response.status == .ok)
+                    let body = try Self.json(response)
+                    #expect(body["request"] as? String == "replayed")
+                    #expect((body["run"] as? [String: Any])?["id"] as? Int == first)
+                }
+            }
+            try await client.execute(uri: "/api/v1/extracts/kbh-changes/runs", method: .post, headers: headers) { response in
+                #expect(response.status == .unprocessableContent)
+            }
+            headers[.init("Idempotency-Key")!] = "has space"
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: headers) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+        #expect(try fx.store.runs().count == 1)
+    }
+
+    @Test func aRequestDuringARunIsQueuedOnceAndBadRequestsAreRefused() async throws {
+        let fx = try Fixture()
+        defer { fx.tearDown() }
+        let inFlight = try fx.runner.request("kbh-status", trigger: .manual, actor: "ops")
+        _ = try #require(try fx.runner.claim(inFlight.run.id!))
+        try await fx.test { client in
+            var queued = 0
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: Self.auth) { response in
+                let body = try Self.json(response)
+                #expect(body["request"] as? String == "queued-behind")
+                #expect(body["in_flight_run"] as? Int == Int(inFlight.run.id!))
+                queued = (body["run"] as! [String: Any])["id"] as! Int
+            }
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: Self.auth) { response in
+                let body = try Self.json(response)
+                #expect(body["request"] as? String == "coalesced")
+                #expect((body["run"] as? [String: Any])?["id"] as? Int == queued)
+            }
+            try await client.execute(uri: "/api/v1/extracts/no-such/runs", method: .post, headers: Self.auth) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: Self.auth,
+                                     body: ByteBuffer(string: #"{"date": "2026-02-30"}"#)) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("2026-02-30"))
+            }
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: Self.auth,
+                                     body: ByteBuffer(string: "not json")) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+        #expect(try fx.store.runs().count == 2)
+    }
+
+    @Test func tokensAreReadSafelyAndComparedByValue() throws {
+        #expect(throws: AdminAPIError.self) {
+            try OperatorTokens([APIToken(name: "ops", secret: SecretSource(env: "MISSING"))], environment: [:])
+        }
+        #expect(throws: AdminAPIError.self) {
+            try OperatorTokens([APIToken(name: "ops", secret: SecretSource(env: "SHORT"))], environment: ["SHORT": "abc"])
+        }
+        let path = NSTemporaryDirectory() + "token-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "\(Self.token)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        chmod(path, 0o644)
+        #expect {
+            try OperatorTokens([APIToken(name: "ops", secret: SecretSource(file: path))])
+        } throws: { error in
+            (error as? AdminAPIError)?.message.contains("chmod 600") == true
+        }
+        chmod(path, 0o600)
+        let tokens = try OperatorTokens([APIToken(name: "file", secret: SecretSource(file: path)),
+                                         APIToken(name: "env", secret: SecretSource(env: "T"))],
+                                        environment: ["T": String(repeating: "e", count: 32)])
+        #expect(tokens.authenticate(Self.token) == "file")
+        #expect(tokens.authenticate(String(repeating: "e", count: 32)) == "env")
+        #expect(tokens.authenticate(String(Self.token.dropLast())) == nil)
+        #expect(tokens.authenticate("") == nil)
+    }
+
+    @Test func theConfigurationRefusesTokensWrittenIntoIt() throws {
+        let text = """
+            api:
+              listen: 0.0.0.0:8480
+              tokens: [{ name: ops, token: secret }]
+            """
+        #expect {
+            try ConfigurationFile.parse(text, path: "api.yaml")
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains("api.yaml:2") && message.contains("not a loopback address")
+                && message.contains("api.yaml:3") && message.contains("must not be written in the configuration")
+        }
+    }
+}
