@@ -4,6 +4,7 @@ import Delivery
 import Extracts
 import Foundation
 import Logging
+import Scheduler
 import SFTPClient
 import Store
 import UdtraekTesting
@@ -87,10 +88,22 @@ struct DemoCommand: ParsableCommand {
             }
         }
 
+        let schedules = try store.schedules()
+        if !schedules.isEmpty {
+            step("Schedules (run by `udtraek serve`)")
+            for state in schedules {
+                let s = state.schedule
+                let next = (try? ConfiguredSchedule(state).schedule.nextRuns(after: Date(), count: 3)) ?? []
+                let zone = TimeZone(identifier: s.timeZone) ?? .gmt
+                print("  \(s.extract): \"\(s.cron)\" \(s.calendar) in \(s.timeZone); next: \(next.map { Format.local($0, zone) }.joined(separator: ", "))")
+            }
+        }
+
         step("Recorded")
         print("  udtraek runs --state \(state)         (extract runs, including the refusal)")
         print("  udtraek deliveries --state \(state)   (the delivery row)")
         print("  udtraek audit --state \(state)        (the config apply)")
+        print("  udtraek schedule list --state \(state) (schedules; `udtraek schedule next NAME` to check one)")
         if keepRunning {
             print("\nThe sshd keeps running (pid file \(sshd.directory)/sshd.pid). Stop it with: kill $(cat \(sshd.directory)/sshd.pid)")
         } else {

@@ -150,16 +150,16 @@ struct RunsCommand: ParsableCommand {
         commandName: "runs", abstract: "Extract run history, newest first: when, why, how long, what came out.")
     @OptionGroup var global: GlobalOptions
     @Option(help: "Only this extract.") var extract: String?
-    @Option(help: "Only runs in this state (\(ExtractRunState.allCases.map(\.rawValue).joined(separator: ", "))).")
-    var state: String?
+    @Option(help: "Only runs with this outcome (\(ExtractRunState.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var outcome: String?
     @Option(help: "How many rows.") var limit = 30
     @Flag(help: "JSON for scripts.") var json = false
 
     func run() throws {
         var stateFilter: ExtractRunState?
-        if let state {
-            guard let s = ExtractRunState(rawValue: state) else {
-                throw ValidationError("--state must be one of \(ExtractRunState.allCases.map(\.rawValue).joined(separator: ", "))")
+        if let outcome {
+            guard let s = ExtractRunState(rawValue: outcome) else {
+                throw ValidationError("--outcome must be one of \(ExtractRunState.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             stateFilter = s
         }

@@ -34,6 +34,17 @@ enum Format {
             .timeSeparator(.colon).dateTimeSeparator(.space))
     }
 
+    /// Wall-clock time in `zone` with its abbreviation ("2026-11-24 06:15 CET"), for
+    /// schedules, whose operators think in local time.
+    static func local(_ date: Date?, _ zone: TimeZone) -> String {
+        guard let date else { return "-" }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d ", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+            + (zone.abbreviation(for: date) ?? zone.identifier)
+    }
+
     static func bytes(_ n: Int64) -> String {
         let units = ["B", "KB", "MB", "GB", "TB"]
         var value = Double(n)

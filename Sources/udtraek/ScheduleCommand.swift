@@ -130,8 +130,8 @@ struct ScheduleCommand: ParsableCommand {
             try Output(json: json).emit(rows, columns: [
                 ("EXTRACT", \.extract), ("CRON", \.cron), ("ZONE", \.timeZone), ("CALENDAR", \.calendar),
                 ("OVERLAP", \.overlap), ("CATCH-UP", \.catchUp), ("ENABLED", { $0.enabled ? "yes" : "no" }),
-                ("LAST SLOT", { $0.lastSlot.map(Format.time) ?? "-" }),
-                ("NEXT RUN", { $0.nextRun.map(Format.time) ?? ($0.problem ?? "-") }),
+                ("LAST SLOT", { Format.local($0.lastSlot, TimeZone(identifier: $0.timeZone) ?? .gmt) }),
+                ("NEXT RUN", { row in row.nextRun.map { Format.local($0, TimeZone(identifier: row.timeZone) ?? .gmt) } ?? (row.problem ?? "-") }),
             ], empty: "No schedules. Add schedule: to an extract in the configuration and run `udtraek config apply`.")
         }
     }

@@ -101,6 +101,11 @@ import UdtraekTesting
         #expect(runs.count == 2)
         #expect(Set(runs.compactMap { $0["trigger"] as? String }) == ["api", "manual"])
 
+        let history = try UdtraekCLI.run(["runs", "--extract", "kbh-status", "--json"] + state)
+        #expect(history.status == 0)
+        #expect(history.output.contains("\"trigger\" : \"api\""), "\(history.output)")
+        #expect(history.output.contains("\"requested_by\" : \"api:e2e\""), "\(history.output)")
+
         serve.stop(signal: SIGTERM)
         var exited = false
         for _ in 0..<100 where !exited {
