@@ -3,6 +3,7 @@ import Extracts
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import Store
 
 /// The request context of the admin API: who the operator token says is calling.
@@ -25,6 +26,8 @@ public struct AdminRequestContext: RequestContext {
 /// - `GET /api/v1/runs/{id}`, `GET /api/v1/runs?extract=NAME&limit=N`: run history.
 /// - `GET /api/v1/extracts`: the definitions with their schedules.
 /// - `GET /healthz`: liveness, without a token.
+/// - `GET /metrics`: Prometheus text format, without a token (loopback only; counts and
+///   durations, never data).
 ///
 /// Everything under `/api/` needs `Authorization: Bearer TOKEN`; without a valid token the
 /// answer is 401 and nothing is read or run.
@@ -35,9 +38,12 @@ public struct AdminAPI: Sendable {
     let logger: Logger
     /// Called after a run was queued, so the scheduler starts it at once.
     let runRequested: @Sendable () -> Void
+    /// Where swift-metrics collects, when `serve` bootstrapped Prometheus.
+    let metrics: PrometheusCollectorRegistry?
 
     public init(store: Store, runner: ExtractRunner, tokens: OperatorTokens, logger: Logger = Logger(label: "udtraek.api"),
-                runRequested: @escaping @Sendable () -> Void = {}) {
+                metrics: PrometheusCollectorRegistry? = nil, runRequested: @escaping @Sendable () -> Void = {}) {
+        self.metrics = metrics
         self.store = store
         self.runner = runner
         self.tokens = tokens
@@ -49,6 +55,12 @@ public struct AdminAPI: Sendable {
     public func router() -> Router<AdminRequestContext> {
         let router = Router(context: AdminRequestContext.self)
         router.get("/healthz") { _, _ in "ok\n" }
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                         body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+            }
+        }
         let api = router.group("/api/v1").add(middleware: TokenAuthentication(tokens: tokens))
         api.post("/extracts/:name/runs") { request, context in try await requestRun(request, context) }
         api.get("/runs/:id") { _, context in

@@ -182,6 +182,7 @@ public final class DeliveryService: @unchecked Sendable {
             entry.lastError = nil
             entry.updatedAt = now()
             try store.finishAttempt(entry: entry, delivery: record)
+            DeliveryMetrics.record(record)
             if entry.ownedBySpool { try? FileManager.default.removeItem(atPath: entry.localPath) }
             log.info("delivered", metadata: ["delivery.bytes": "\(result.bytes)", "delivery.ms": "\(record.durationMs ?? 0)"])
         } catch {
@@ -205,6 +206,7 @@ public final class DeliveryService: @unchecked Sendable {
             do { try store.finishAttempt(entry: entry, delivery: record) } catch {
                 log.critical("cannot record the delivery outcome: \(error)")
             }
+            DeliveryMetrics.record(record)
         }
         return record
     }

@@ -1,6 +1,7 @@
 import Extracts
 import Foundation
 import Logging
+import Metrics
 import Scheduling
 import ServiceLifecycle
 import Store
@@ -129,7 +130,16 @@ public final class ExtractScheduler: Service, @unchecked Sendable {
                          metadata: ["extract.name": "\(run.extract)", "extract.run": "\(run.id ?? 0)"])
             finished = try? store.run(id: run.id!)
         }
-        if let finished { runFinished?(finished) }
+        if let finished {
+            Counter(label: "udtraek_extract_runs_total", dimensions: [("extract", run.extract), ("outcome", finished.state.rawValue)])
+                .increment()
+            if finished.state == .produced, let seconds = finished.duration {
+                Metrics.Timer(label: "udtraek_extract_duration_seconds", dimensions: [("extract", run.extract)],
+                              preferredDisplayUnit: .seconds).recordSeconds(seconds)
+                Counter(label: "udtraek_extract_bytes_total", dimensions: [("extract", run.extract)]).increment(by: finished.fileBytes ?? 0)
+            }
+            runFinished?(finished)
+        }
         lock.withLock {
             inFlight[run.extract] = nil
             nudged = true

@@ -4,6 +4,8 @@ import Delivery
 import Extracts
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import Scheduler
 import ServiceLifecycle
 import Store
@@ -33,6 +35,8 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "udtraek.serve")
         guard (1...16).contains(concurrentRuns) else { throw ValidationError("--concurrent-runs must be 1...16") }
         let store = try Store(stateDirectory: global.stateDirectory)
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
 
         let lock = try StateLock(stateDirectory: global.stateDirectory, exclusive: true)
         let runner = ExtractRunner(store: store, stateDirectory: global.stateDirectory, logger: logger)
@@ -62,7 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
             let colon = listen.lastIndex(of: ":")!
             let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let admin = AdminAPI(store: store, runner: runner, tokens: tokens, logger: Logger(label: "udtraek.api"),
-                                 runRequested: { scheduler.nudge() })
+                                 metrics: metrics, runRequested: { scheduler.nudge() })
             services.append(.init(service: admin.application(host: host, port: Int(listen[listen.index(after: colon)...])!)))
             logger.notice("admin API on http://\(listen)/api/v1")
         }

@@ -101,6 +101,10 @@ import UdtraekTesting
         #expect(runs.count == 2)
         #expect(Set(runs.compactMap { $0["trigger"] as? String }) == ["api", "manual"])
 
+        let (metricsData, _) = try await URLSession.shared.data(from: URL(string: base + "/metrics")!)
+        let metrics = String(decoding: metricsData, as: UTF8.self)
+        #expect(metrics.contains("udtraek_extract_runs_total{extract=\"kbh-status\",outcome=\"produced\"} "), "\(metrics)")
+
         let history = try UdtraekCLI.run(["runs", "--extract", "kbh-status", "--json"] + state)
         #expect(history.status == 0)
         #expect(history.output.contains("\"trigger\" : \"api\""), "\(history.output)")
