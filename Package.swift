@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, one module map each; only one Swift module imports each.
@@ -68,11 +70,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "Monitoring",
+            dependencies: [
+                "SFTPClient", "Store", "BusinessCalendar",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(name: "UdtraekTesting", dependencies: ["SFTPClient"]),
         .executableTarget(
             name: "udtraek",
             dependencies: [
-                "SFTPClient", "Store", "Configuration", "Delivery", "Extracts", "Scheduling", "UdtraekTesting", "BusinessCalendar",
+                "SFTPClient", "Store", "Configuration", "Delivery", "Extracts", "Scheduling", "UdtraekTesting", "BusinessCalendar", "Monitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -85,6 +97,8 @@ let package = Package(
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "BusinessCalendar"]),
         .testTarget(name: "SFTPClientTests", dependencies: ["SFTPClient", "UdtraekTesting"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Configuration"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Store", "Configuration", "Delivery", "UdtraekTesting", "BusinessCalendar",
+                                                            .product(name: "Metrics", package: "swift-metrics")]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "Configuration", "UdtraekTesting"]),
     ],
     swiftLanguageModes: [.v6]

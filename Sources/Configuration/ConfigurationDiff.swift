@@ -52,6 +52,7 @@ public struct ConfigurationDiff: Sendable, Equatable {
             ("gzip_level", { $0.gzipLevel.map(String.init) ?? "none" }), ("file_name", { $0.fileNameTemplate }),
             ("task_number", { String($0.taskNumber) }),
         ])
+        changes += monitoringChanges(current.monitoring, desired.monitoring)
         return ConfigurationDiff(changes: changes)
     }
 

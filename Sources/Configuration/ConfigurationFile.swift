@@ -73,7 +73,7 @@ struct SnapshotReader {
     let issues: IssueCollector
     let baseDirectory: String
 
-    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts"]
+    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts", "monitoring"]
 
     mutating func read(_ root: YAMLValue) -> ConfigurationSnapshot {
         var snapshot = ConfigurationSnapshot()
@@ -86,6 +86,8 @@ struct SnapshotReader {
         if let sources = top["sources"] { snapshot.sources = readSources(sources) }
         let extractValues = top["extracts"]?.sequence() ?? []
         snapshot.extracts = extractValues.compactMap { readExtract($0, snapshot: snapshot) }.sorted { $0.name < $1.name }
+        if let monitoring = top["monitoring"] { snapshot.monitoring.settings = readMonitoringSettings(monitoring) }
+        snapshot.monitoring.receivers = readReceiverMonitoring(top["systems"]?.sequence(), settings: snapshot.monitoring.settings)
         reportDuplicates(extractValues, id: "name", "extract name")
         reportDuplicates(top["municipalities"]?.sequence(), id: "code", "municipality code")
         reportDuplicates(top["systems"]?.sequence(), id: "name", "system name")
@@ -121,7 +123,7 @@ struct SnapshotReader {
     }
 
     private func readSystem(_ value: YAMLValue) -> ReceiverSystem? {
-        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox"]) else { return nil }
+        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring"]) else { return nil }
         let name = required(map, "name", in: value)?.string()
         if let name, name.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) == nil {
             map["name"]?.report("'\(name)' may hold only lowercase letters, digits, '.', '_' and '-'")
@@ -246,7 +248,7 @@ struct SnapshotReader {
                                  fileNameTemplate: template, taskNumber: task)
     }
 
-    private func required(_ map: [String: YAMLValue], _ key: String, in parent: YAMLValue, hint: String = "") -> YAMLValue? {
+    func required(_ map: [String: YAMLValue], _ key: String, in parent: YAMLValue, hint: String = "") -> YAMLValue? {
         if let value = map[key] { return value }
         let path = parent.key.isEmpty ? key : "\(parent.key).\(key)"
         issues.report("the key '\(key)' is missing" + (hint.isEmpty ? "" : "; \(hint)"), key: path, at: parent.mark)
@@ -264,7 +266,7 @@ struct SnapshotReader {
     }
 
     /// Absolute, so the stored state works from any working directory.
-    private func resolve(_ path: String) -> String {
+    func resolve(_ path: String) -> String {
         var full = path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
         if !full.hasPrefix("/") { full = FileManager.default.currentDirectoryPath + "/" + full }
         return (full as NSString).standardizingPath

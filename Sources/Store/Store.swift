@@ -69,6 +69,7 @@ public final class Store: Sendable {
             for a in snapshot.agreements { try a.save(db) }
             try snapshot.sources.save(db)
             for e in snapshot.extracts { try e.save(db) }
+            try snapshot.monitoring.replace(in: db)
             for m in current.municipalities where !snapshot.municipalities.contains(where: { $0.code == m.code }) {
                 try m.delete(db)
             }
@@ -132,10 +133,14 @@ public struct ConfigurationSnapshot: Sendable, Equatable {
     public var agreements: [ServiceAgreement]
     public var sources: SourceSettings
     public var extracts: [ExtractDefinition]
+    /// Pickup monitoring: platform settings and per-receiver rules.
+    public var monitoring: MonitoringConfiguration
 
     public init(platform: PlatformSettings = PlatformSettings(), municipalities: [Municipality] = [],
                 systems: [ReceiverSystem] = [], agreements: [ServiceAgreement] = [],
-                sources: SourceSettings = SourceSettings(), extracts: [ExtractDefinition] = []) {
+                sources: SourceSettings = SourceSettings(), extracts: [ExtractDefinition] = [],
+                monitoring: MonitoringConfiguration = MonitoringConfiguration()) {
+        self.monitoring = monitoring
         self.platform = platform
         self.sources = sources
         self.extracts = extracts
@@ -153,7 +158,8 @@ extension ConfigurationSnapshot {
             systems: try ReceiverSystem.order(Column("name")).fetchAll(db),
             agreements: try ServiceAgreement.order(Column("uuid")).fetchAll(db),
             sources: try SourceSettings.fetch(db),
-            extracts: try ExtractDefinition.order(Column("name")).fetchAll(db))
+            extracts: try ExtractDefinition.order(Column("name")).fetchAll(db),
+            monitoring: try MonitoringConfiguration.fetch(db))
     }
 }
 
