@@ -96,13 +96,16 @@ extension Store {
     public func deliveryFailureStreaks() throws -> [DeliveryFailureStreak] {
         try read("reading delivery failures") { db in
             try Row.fetchAll(db, sql: """
-                SELECT d.system, COUNT(*) AS failures, MIN(d.id) AS first_id, MAX(d.id) AS last_id,
-                       (SELECT error FROM delivery e WHERE e.id = MAX(d.id)) AS last_error,
-                       (SELECT COUNT(*) FROM outbox o WHERE o.system = d.system AND o.state = 'error') AS stuck
-                FROM delivery d
-                WHERE d.outcome = 'failed'
-                  AND d.id > COALESCE((SELECT MAX(x.id) FROM delivery x WHERE x.system = d.system AND x.outcome = 'delivered'), 0)
-                GROUP BY d.system ORDER BY d.system
+                WITH streak AS (
+                    SELECT d.system, COUNT(*) AS failures, MIN(d.id) AS first_id, MAX(d.id) AS last_id
+                    FROM delivery d
+                    WHERE d.outcome = 'failed'
+                      AND d.id > COALESCE((SELECT MAX(x.id) FROM delivery x WHERE x.system = d.system AND x.outcome = 'delivered'), 0)
+                    GROUP BY d.system)
+                SELECT s.system, s.failures, s.first_id,
+                       (SELECT e.error FROM delivery e WHERE e.id = s.last_id) AS last_error,
+                       (SELECT COUNT(*) FROM outbox o WHERE o.system = s.system AND o.state = 'error') AS stuck
+                FROM streak s ORDER BY s.system
                 """).map {
                 DeliveryFailureStreak(system: $0["system"], failures: $0["failures"], firstDeliveryId: $0["first_id"],
                                       lastError: $0["last_error"] ?? "", stuckInError: $0["stuck"])
