@@ -280,3 +280,13 @@ public struct DeliveryFailureStreak: Sendable, Equatable {
         self.stuckInError = stuckInError
     }
 }
+
+extension Store {
+    /// Inserts finished delivery rows in one transaction: for `udtraek bench monitor`,
+    /// which needs thousands of delivered files without uploading them.
+    public func recordDeliveriesForBenchmark(_ records: [DeliveryRecord]) throws {
+        try write("recording benchmark deliveries") { db in
+            for var r in records { try r.insert(db) }
+        }
+    }
+}
