@@ -83,6 +83,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Monitoring",
+            dependencies: [
+                "SFTPClient", "Store", "BusinessCalendar",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "AdminAPI",
             dependencies: [
                 "Store", "Extracts", "Scheduler",
@@ -97,7 +107,7 @@ let package = Package(
             name: "udtraek",
             dependencies: [
                 "SFTPClient", "Store", "UdtraekConfig", "Delivery", "Extracts", "Scheduling", "Scheduler", "AdminAPI",
-                "UdtraekTesting", "BusinessCalendar",
+                "UdtraekTesting", "BusinessCalendar", "Monitoring",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -120,6 +130,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "UdtraekConfig", "UdtraekTesting"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "BusinessCalendar",
+                                                            .product(name: "Metrics", package: "swift-metrics")]),
     ],
     swiftLanguageModes: [.v6]
 )

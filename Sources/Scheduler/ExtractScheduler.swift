@@ -25,9 +25,10 @@ public final class ExtractScheduler: Service, @unchecked Sendable {
     /// Upper bound on the sleep between steps, so configuration changes and runs queued by
     /// other processes are seen without a nudge.
     public let idlePoll: Duration
-    /// Called when a run this scheduler executed ends (produced, failed or refused); the
-    /// monitor raises "scheduled extract did not produce its file" from it.
-    public var runFinished: (@Sendable (ExtractRun) -> Void)?
+    /// Called when a schedule slot ends without its file: its run failed or was refused,
+    /// or the slot was missed during downtime under `catch_up: skip-to-next`. The monitor
+    /// raises "scheduled extract did not produce its file" from it.
+    public var extractNotProduced: (@Sendable (_ extract: String, _ slot: Date, _ reason: String) -> Void)?
 
     private let lock = NSCondition()
     private var inFlight: [String: Thread] = [:]
@@ -79,6 +80,9 @@ public final class ExtractScheduler: Service, @unchecked Sendable {
                     return (configured.records(for: plan.decisions), plan.lastHandledSlot)
                 }
                 for (decision, request) in recorded {
+                    if decision.outcome == SlotOutcomeName.missed, configured.planner.catchUp == .skipToNext {
+                        extractNotProduced?(extract, decision.slotAt, "slot \(decision.localTime) was missed while the service was down (catch_up: skip-to-next)")
+                    }
                     logger.notice("slot \(decision.localTime) of \(extract): \(decision.outcome)\(decision.detail.isEmpty ? "" : " (\(decision.detail))")",
                                   metadata: ["extract.name": "\(extract)", "extract.run": "\(request?.run.id.map(String.init) ?? "-")"])
                 }
@@ -138,7 +142,10 @@ public final class ExtractScheduler: Service, @unchecked Sendable {
                               preferredDisplayUnit: .seconds).recordSeconds(seconds)
                 Counter(label: "udtraek_extract_bytes_total", dimensions: [("extract", run.extract)]).increment(by: finished.fileBytes ?? 0)
             }
-            runFinished?(finished)
+            if [.failed, .refused].contains(finished.state), [.schedule, .catchUp, .recovery].contains(finished.trigger) {
+                extractNotProduced?(run.extract, finished.slotAt ?? finished.requestedAt,
+                                    "run \(run.id ?? 0) \(finished.state.rawValue): \(finished.error ?? "no reason recorded")")
+            }
         }
         lock.withLock {
             inFlight[run.extract] = nil

@@ -116,6 +116,7 @@ enum Migrations {
             try db.create(index: "extract_run_series", on: "extract_run", columns: ["extract", "production_date"])
         }
         registerSchedulingMigration(&m)
+        registerMonitoring(&m)
         return m
     }
 }

@@ -71,6 +71,7 @@ public final class Store: Sendable {
             for e in snapshot.extracts { try e.save(db) }
             try ScheduleRow.replace(db, with: snapshot.schedules, now: audit.at)
             try snapshot.api.save(db)
+            try snapshot.monitoring.replace(in: db)
             for m in current.municipalities where !snapshot.municipalities.contains(where: { $0.code == m.code }) {
                 try m.delete(db)
             }
@@ -137,11 +138,15 @@ public struct ConfigurationSnapshot: Sendable, Equatable {
     /// One per scheduled extract, sorted by extract name.
     public var schedules: [ExtractSchedule]
     public var api: APISettings
+    /// Pickup monitoring: platform settings and per-receiver rules.
+    public var monitoring: MonitoringConfiguration
 
     public init(platform: PlatformSettings = PlatformSettings(), municipalities: [Municipality] = [],
                 systems: [ReceiverSystem] = [], agreements: [ServiceAgreement] = [],
                 sources: SourceSettings = SourceSettings(), extracts: [ExtractDefinition] = [],
-                schedules: [ExtractSchedule] = [], api: APISettings = APISettings()) {
+                schedules: [ExtractSchedule] = [], api: APISettings = APISettings(),
+                monitoring: MonitoringConfiguration = MonitoringConfiguration()) {
+        self.monitoring = monitoring
         self.platform = platform
         self.schedules = schedules
         self.api = api
@@ -163,7 +168,8 @@ extension ConfigurationSnapshot {
             sources: try SourceSettings.fetch(db),
             extracts: try ExtractDefinition.order(Column("name")).fetchAll(db),
             schedules: try ScheduleRow.order(Column("extract")).fetchAll(db).map(\.schedule),
-            api: try APISettings.fetch(db))
+            api: try APISettings.fetch(db),
+            monitoring: try MonitoringConfiguration.fetch(db))
     }
 }
 

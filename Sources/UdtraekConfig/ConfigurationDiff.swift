@@ -63,6 +63,7 @@ public struct ConfigurationDiff: Sendable, Equatable {
             ("tokens", { $0.tokens.map { "\($0.name) (\($0.secret.description))" }.joined(separator: ", ") }),
         ])
         if !apiFields.isEmpty { changes.append(Change(kind: .changed, subject: "api", fields: apiFields)) }
+        changes += monitoringChanges(current.monitoring, desired.monitoring)
         return ConfigurationDiff(changes: changes)
     }
 

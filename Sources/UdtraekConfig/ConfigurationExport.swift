@@ -29,6 +29,7 @@ public enum ConfigurationExport {
             out.append("      host_key_fingerprints:")
             for f in s.hostKeyFingerprints { out.append("        - \(quote(f))") }
             out.append("      existing_target: \(s.existingTarget.rawValue)")
+            out += monitoringLines(system: s.name, snapshot.monitoring)
         }
         out.append("agreements:")
         for a in snapshot.agreements {
@@ -56,6 +57,7 @@ public enum ConfigurationExport {
                 out.append("    - { name: \(quote(t.name)), \(source) }")
             }
         }
+        out += monitoringSettingsLines(snapshot.monitoring.settings)
         return out.joined(separator: "\n") + "\n"
     }
 

@@ -73,7 +73,7 @@ struct SnapshotReader {
     let issues: IssueCollector
     let baseDirectory: String
 
-    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts", "api"]
+    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts", "api", "monitoring"]
 
     mutating func read(_ root: YAMLValue) -> ConfigurationSnapshot {
         var snapshot = ConfigurationSnapshot()
@@ -89,6 +89,8 @@ struct SnapshotReader {
         snapshot.schedules = extractValues.compactMap(readSchedule(ofExtract:))
             .filter { s in snapshot.extracts.contains { $0.name == s.extract } }.sorted { $0.extract < $1.extract }
         if let api = top["api"] { snapshot.api = readAPI(api) }
+        if let monitoring = top["monitoring"] { snapshot.monitoring.settings = readMonitoringSettings(monitoring) }
+        snapshot.monitoring.receivers = readReceiverMonitoring(top["systems"]?.sequence(), settings: snapshot.monitoring.settings)
         reportDuplicates(extractValues, id: "name", "extract name")
         reportDuplicates(top["municipalities"]?.sequence(), id: "code", "municipality code")
         reportDuplicates(top["systems"]?.sequence(), id: "name", "system name")
@@ -124,7 +126,7 @@ struct SnapshotReader {
     }
 
     private func readSystem(_ value: YAMLValue) -> ReceiverSystem? {
-        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox"]) else { return nil }
+        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring"]) else { return nil }
         let name = required(map, "name", in: value)?.string()
         if let name, name.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) == nil {
             map["name"]?.report("'\(name)' may hold only lowercase letters, digits, '.', '_' and '-'")

@@ -17,9 +17,13 @@ public final class LocalSSHD: @unchecked Sendable {
     public struct Account: Sendable {
         public var system: String
         public var publicKeyPath: String
-        public init(system: String, publicKeyPath: String) {
+        /// Where the key's SFTP session starts instead of the system's inbox root: the
+        /// platform's monitoring key is bound to `inboxesRoot`, from where it sees every inbox.
+        public var root: String?
+        public init(system: String, publicKeyPath: String, root: String? = nil) {
             self.system = system
             self.publicKeyPath = publicKeyPath
+            self.root = root
         }
     }
 
@@ -43,7 +47,7 @@ public final class LocalSSHD: @unchecked Sendable {
         // sshd changes to / at start, so every path it is given must be absolute.
         self.directory = absolutePath(directory)
         let directory = self.directory
-        self.accounts = accounts.map { Account(system: $0.system, publicKeyPath: absolutePath($0.publicKeyPath)) }
+        self.accounts = accounts.map { Account(system: $0.system, publicKeyPath: absolutePath($0.publicKeyPath), root: $0.root) }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let keyPath = directory + "/ssh_host_ed25519_key"
         if let source = hostKeyPath, FileManager.default.fileExists(atPath: source) {
@@ -71,6 +75,9 @@ public final class LocalSSHD: @unchecked Sendable {
     /// The inbox root of a system (holds `IN/` and `OUT/`).
     public func inboxRoot(_ system: String) -> String { directory + "/inboxes/" + system }
 
+    /// The folder holding every system's inbox root (`inboxes/`).
+    public var inboxesRoot: String { directory + "/inboxes" }
+
     /// Adds an account (before `start`, or call `reloadAccounts` after).
     public func addAccount(_ account: Account) throws {
         accounts.append(account)
@@ -81,9 +88,13 @@ public final class LocalSSHD: @unchecked Sendable {
     public func writeAuthorizedKeys() throws {
         var lines: [String] = []
         for account in accounts {
-            let root = inboxRoot(account.system)
-            for sub in ["IN", "OUT"] {
-                try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true)
+            let root = account.root ?? inboxRoot(account.system)
+            if account.root == nil {
+                for sub in ["IN", "OUT"] {
+                    try FileManager.default.createDirectory(atPath: root + "/" + sub, withIntermediateDirectories: true)
+                }
+            } else {
+                try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
             }
             let key = try String(contentsOfFile: account.publicKeyPath, encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)

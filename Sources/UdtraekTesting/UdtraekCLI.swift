@@ -20,6 +20,15 @@ public enum UdtraekCLI {
         try ChildProcess(executable: executable, arguments: arguments, logPath: logPath)
     }
 
+    /// `run` on a thread of its own, for async tests: waiting for the child must not hold
+    /// one of the cooperative pool's few threads (other suites' tasks would starve).
+    public static func runDetached(_ arguments: [String]) async throws -> (status: Int32, output: String, maxRSSKiB: Int) {
+        let result = await withCheckedContinuation { (done: CheckedContinuation<Result<(status: Int32, output: String, maxRSSKiB: Int), any Error>, Never>) in
+            Thread.detachNewThread { done.resume(returning: Result { try run(arguments) }) }
+        }
+        return try result.get()
+    }
+
     /// Runs the CLI to its end; returns (exit status, output, peak RSS in KiB).
     public static func run(_ arguments: [String]) throws -> (status: Int32, output: String, maxRSSKiB: Int) {
         let log = NSTemporaryDirectory() + "udtraek-cli-\(UUID().uuidString).log"

@@ -5,19 +5,20 @@ import Extracts
 import Foundation
 import Logging
 import Metrics
+import Monitoring
 import Prometheus
 import Scheduler
 import ServiceLifecycle
 import Store
 
 /// The long-running service: recovers what a crash left, then runs the scheduler, the
-/// delivery worker and (when configured) the admin API as one ServiceGroup until SIGTERM
+/// delivery worker, the pickup monitor and (when configured) the admin API as one ServiceGroup until SIGTERM
 /// or SIGINT. On a stop, runs being produced go back to the queue and the delivery in
 /// flight finishes.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the scheduler, the delivery worker and the admin API until stopped.",
+        abstract: "Run the scheduler, the delivery worker, the pickup monitor and the admin API until stopped.",
         discussion: """
         At start-up, runs and deliveries a crash interrupted are settled (a scheduled run is queued again) and \
         leftover files in STATE/outbox are removed. Schedules are decided from the state database (`udtraek config \
@@ -49,16 +50,30 @@ struct ServeCommand: AsyncParsableCommand {
 
         let scheduler = ExtractScheduler(store: store, runner: runner, logger: Logger(label: "udtraek.scheduler"),
                                          maxConcurrentRuns: concurrentRuns)
+        let monitor = PickupMonitor(store: store, logger: Logger(label: "udtraek.monitor"))
+        let webhooks = WebhookSender(store: store)
+        scheduler.extractNotProduced = { extract, slot, reason in
+            do { _ = try monitor.extractMissed(extract: extract, slot: slot, reason: reason) } catch {
+                logger.error("cannot raise the missing-extract alarm for \(extract): \(error)")
+            }
+        }
         let delivery = DeliveryWorker(service: DeliveryService(store: store, logger: Logger(label: "udtraek.delivery")),
                                       poll: poll, logger: logger)
         if once {
             scheduler.decideDueSlots(now: Date())
             while !scheduler.startClaimableRuns().isEmpty { scheduler.waitForRuns() }
             delivery.deliverDue(until: { false })
+            let pass = try monitor.runPassBlocking()
+            monitor.close()
+            let sent = try await webhooks.sendDue()
+            logger.notice("monitor pass: \(pass.watched) files watched; \(sent) webhooks sent")
             return
         }
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: scheduler), .init(service: delivery)]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: scheduler), .init(service: delivery),
+            .init(service: PickupMonitorService(monitor: monitor, sender: webhooks)),
+        ]
         let api = try store.apiSettings()
         if let listen = api.listen {
             let tokens: OperatorTokens

@@ -59,7 +59,7 @@ import UdtraekTesting
               tokens: [{ name: e2e, file: \(tokenFile) }]
             """.write(toFile: dir + "/udtraek.yaml", atomically: true, encoding: .utf8)
         let state = ["--config", dir + "/udtraek.yaml", "--state", dir + "/state"]
-        #expect(try UdtraekCLI.run(["config", "apply"] + state).status == 0)
+        #expect(try await UdtraekCLI.runDetached(["config", "apply"] + state).status == 0)
 
         let serve = try UdtraekCLI.start(["serve", "--poll", "3600"] + state, logPath: dir + "/serve.log")
         defer { serve.stop(signal: SIGKILL) }
@@ -79,7 +79,7 @@ import UdtraekTesting
 
         // While serve produces it, a CLI run of the same extract queues behind it and
         // --wait waits for it (producing it once serve's run ends).
-        let waited = try UdtraekCLI.run(["extract", "run", "kbh-status", "--wait", "--no-deliver", "--timeout", "120"] + state)
+        let waited = try await UdtraekCLI.runDetached(["extract", "run", "kbh-status", "--wait", "--no-deliver", "--timeout", "120"] + state)
         #expect(waited.status == 0, "\(waited.output)")
         // (On a fast machine serve may have finished first; then the CLI produced at once.)
         #expect(waited.output.contains("is in flight") || waited.output.contains("Produced"), "\(waited.output)")
@@ -92,7 +92,7 @@ import UdtraekTesting
         #expect(state_ == "produced", "\(log())")
 
         // A refused run: --wait exits 2 and says why.
-        let refused = try UdtraekCLI.run(["extract", "run", "kle", "--wait"] + state)
+        let refused = try await UdtraekCLI.runDetached(["extract", "run", "kle", "--wait"] + state)
         #expect(refused.status == 2)
         #expect(refused.output.contains("no approved service agreement"))
 
@@ -105,7 +105,7 @@ import UdtraekTesting
         let metrics = String(decoding: metricsData, as: UTF8.self)
         #expect(metrics.contains("udtraek_extract_runs_total{extract=\"kbh-status\",outcome=\"produced\"} "), "\(metrics)")
 
-        let history = try UdtraekCLI.run(["runs", "--extract", "kbh-status", "--json"] + state)
+        let history = try await UdtraekCLI.runDetached(["runs", "--extract", "kbh-status", "--json"] + state)
         #expect(history.status == 0)
         #expect(history.output.contains("\"trigger\" : \"api\""), "\(history.output)")
         #expect(history.output.contains("\"requested_by\" : \"api:e2e\""), "\(history.output)")

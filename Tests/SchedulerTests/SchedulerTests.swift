@@ -107,7 +107,13 @@ import Testing
                                       at: copenhagen("2026-11-23 07:30"))
         defer { fx.tearDown() }
         fx.clock.set(copenhagen("2026-11-23 11:30"))
-        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        let missing = Captured()
+        let scheduler = fx.scheduler()
+        scheduler.extractNotProduced = { extract, slot, reason in missing.add("\(extract) \(slot) \(reason)") }
+        scheduler.decideDueSlots(now: fx.clock.now)
+        // Each slot without its file is reported for the missing-extract alarm.
+        #expect(missing.items.count == 4)
+        #expect(missing.items.first?.contains("skip-to-next") == true)
         #expect(try fx.slots() == ["2026-11-23 08:00 missed", "2026-11-23 09:00 missed", "2026-11-23 10:00 missed",
                                    "2026-11-23 11:00 missed"])
         #expect(try fx.store.runs().isEmpty)
@@ -175,6 +181,22 @@ import Testing
         #expect(scheduler.startClaimableRuns().isEmpty)
     }
 
+    @Test func aScheduledRunThatIsRefusedIsReportedAsNotProduced() throws {
+        // A change extract on a Saturday is refused (no change files on non-business days).
+        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 6 * * *\""), at: copenhagen("2026-11-27 12:00"))
+        defer { fx.tearDown() }
+        fx.clock.set(copenhagen("2026-11-28 06:00"))
+        let missing = Captured()
+        let scheduler = fx.scheduler()
+        scheduler.extractNotProduced = { extract, _, reason in missing.add("\(extract): \(reason)") }
+        scheduler.decideDueSlots(now: fx.clock.now)
+        scheduler.startClaimableRuns()
+        scheduler.waitForRuns()
+        #expect(try fx.store.scheduleSlots(extract: "kbh-changes").first?.runState == "refused")
+        #expect(missing.items.count == 1)
+        #expect(missing.items.first?.hasPrefix("kbh-changes: run 1 refused") == true, "\(missing.items)")
+    }
+
     @Test func aStopPutsTheRunBackInTheQueue() throws {
         let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 2 1 * *\"", extract: "kbh-status", kind: "status",
                                                               persons: 400_000), at: copenhagen("2026-11-22 12:00"))
@@ -219,4 +241,12 @@ import Testing
         #expect(slots.count == 1)
         #expect(slots.first?.slotAt == first)
     }
+}
+
+/// Collects what a hook was called with, across threads.
+final class Captured: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String] = []
+    func add(_ value: String) { lock.withLock { values.append(value) } }
+    var items: [String] { lock.withLock { values } }
 }

@@ -1,0 +1,26 @@
+/// Shell-style globs on file names (`*` any run, `?` one character, everything else
+/// literal), the way operators write "D*.L000101*" in a monitoring rule.
+public enum FileNamePattern {
+    public static func matches(_ pattern: String, _ name: String) -> Bool {
+        let p = Array(pattern.unicodeScalars), n = Array(name.unicodeScalars)
+        var pi = 0, ni = 0, star = -1, mark = 0
+        while ni < n.count {
+            if pi < p.count, p[pi] == "?" || p[pi] == n[ni] {
+                pi += 1; ni += 1
+            } else if pi < p.count, p[pi] == "*" {
+                star = pi; mark = ni; pi += 1
+            } else if star >= 0 {
+                pi = star + 1; mark += 1; ni = mark
+            } else {
+                return false
+            }
+        }
+        while pi < p.count, p[pi] == "*" { pi += 1 }
+        return pi == p.count
+    }
+
+    /// The first rule whose pattern matches, as the configuration promises.
+    public static func firstRule<R>(_ rules: [R], pattern: (R) -> String, for name: String) -> R? {
+        rules.first { matches(pattern($0), name) }
+    }
+}

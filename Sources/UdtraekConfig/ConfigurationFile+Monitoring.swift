@@ -1,0 +1,294 @@
+import Foundation
+import SFTPClient
+import Store
+
+/// Pickup monitoring in the configuration file: `monitoring:` under a system (its rules,
+/// pickup signal and retention) and `monitoring:` at the top (polling, thresholds,
+/// monitoring logins and webhooks). Durations are written `90s`, `15m`, `4h`, `14d` or
+/// combined (`1h30m`); deadlines `08:00 next business day`, `16:00 same business day` or
+/// `07:30 +2 business days` (Copenhagen time, Danish business days).
+extension SnapshotReader {
+    static let monitoringSettingsKeys = ["poll_interval", "unreachable_after", "delivery_failures", "repeat_every",
+                                         "retention", "logins", "webhooks"]
+    static let receiverMonitoringKeys = ["signal", "moved_to", "receipt_suffix", "retention", "rules"]
+
+    func readMonitoringSettings(_ value: YAMLValue) -> MonitoringSettings {
+        var settings = MonitoringSettings()
+        guard let map = value.mapping(allowed: Self.monitoringSettingsKeys) else { return settings }
+        if let v = map["poll_interval"], let s = v.duration(in: 1...86_400) { settings.pollIntervalSeconds = s }
+        if let v = map["unreachable_after"], let s = v.duration(in: 0...(30 * 86_400)) { settings.unreachableAfterSeconds = s }
+        if let v = map["delivery_failures"], let n = v.int(in: 1...1000) { settings.deliveryFailureThreshold = n }
+        if let v = map["repeat_every"], let s = v.duration(in: 60...(30 * 86_400)) { settings.repeatEverySeconds = s }
+        if let v = map["retention"], let s = v.duration(in: 3600...(365 * 86_400)) { settings.defaultRetentionSeconds = s }
+        settings.logins = map["logins"]?.sequence()?.compactMap(readMonitorLogin) ?? []
+        settings.webhooks = map["webhooks"]?.sequence()?.compactMap(readWebhook) ?? []
+        var hosts = Set<String>()
+        for (i, login) in settings.logins.enumerated() where !hosts.insert("\(login.host):\(login.port)").inserted {
+            map["logins"]?.report("logins[\(i)]: a second monitoring login for \(login.host):\(login.port); one per host")
+        }
+        var names = Set<String>()
+        for hook in settings.webhooks where !names.insert(hook.name).inserted {
+            map["webhooks"]?.report("webhook name '\(hook.name)' is defined twice")
+        }
+        return settings
+    }
+
+    /// The `monitoring:` sections of the systems, read from the same list items as the systems.
+    func readReceiverMonitoring(_ systems: [YAMLValue]?, settings: MonitoringSettings) -> [ReceiverMonitoring] {
+        var result: [ReceiverMonitoring] = []
+        for item in systems ?? [] {
+            guard let name = item.node.mapping?["name"]?.string, let node = item.node.mapping?["monitoring"] else { continue }
+            if let r = readReceiver(item.child(node, "\(item.key).monitoring"), system: name, settings: settings) { result.append(r) }
+        }
+        return result.sorted { $0.system < $1.system }
+    }
+
+    private func readReceiver(_ value: YAMLValue, system: String, settings: MonitoringSettings) -> ReceiverMonitoring? {
+        guard let map = value.mapping(allowed: Self.receiverMonitoringKeys) else { return nil }
+        let signal = map["signal"].map { $0.oneOf(PickupSignal.allCases.map(\.rawValue)).flatMap(PickupSignal.init(rawValue:)) } ?? .deleted
+        let movedTo = map["moved_to"]?.string()
+        var receiptSuffix = map["receipt_suffix"]?.string()
+        if signal == .moved && movedTo == nil {
+            value.report("signal: moved needs moved_to, the folder (relative to the inbox root, e.g. IN/processed) the receiver moves collected files to")
+        }
+        if signal == .receipt && receiptSuffix == nil { receiptSuffix = ".receipt" }
+        if let movedTo, signal != .moved { map["moved_to"]?.report("moved_to applies to signal: moved only ('\(movedTo)' would be ignored)") }
+        if receiptSuffix != nil, signal != .receipt, map["receipt_suffix"] != nil {
+            map["receipt_suffix"]?.report("receipt_suffix applies to signal: receipt only")
+        }
+        let retention = map["retention"].map { $0.duration(in: 3600...(365 * 86_400)) } ?? nil
+        var rules: [PickupRule] = []
+        for item in map["rules"]?.sequence() ?? [] {
+            if let rule = readRule(item, retention: retention ?? settings.defaultRetentionSeconds) { rules.append(rule) }
+        }
+        guard let signal else { return nil }
+        return ReceiverMonitoring(system: system, signal: signal, movedTo: signal == .moved ? movedTo : nil,
+                                  receiptSuffix: signal == .receipt ? receiptSuffix : nil,
+                                  retentionSeconds: retention, rules: rules)
+    }
+
+    private func readRule(_ value: YAMLValue, retention: Int) -> PickupRule? {
+        guard let map = value.mapping(allowed: ["pattern", "collect_within", "deadline", "warning_before", "repeat_every"])
+        else { return nil }
+        let pattern = map["pattern"]?.string() ?? "*"
+        let within = map["collect_within"].map { $0.duration(in: 60...(365 * 86_400)) } ?? nil
+        let deadline = map["deadline"].map { $0.wallClockDeadline() } ?? nil
+        switch (map["collect_within"], map["deadline"]) {
+        case (nil, nil): value.report("a rule needs collect_within (e.g. 4h) or deadline (e.g. \"08:00 next business day\")")
+        case (.some, .some): map["deadline"]?.report("give collect_within or deadline, not both")
+        default: break
+        }
+        let warning = map["warning_before"].map { $0.duration(in: 60...(30 * 86_400)) } ?? nil
+        let repeatEvery = map["repeat_every"].map { $0.duration(in: 60...(30 * 86_400)) } ?? nil
+        if let within, let warning, warning >= within {
+            map["warning_before"]?.report("the warning (\(DurationText.format(warning)) before the deadline) would come before the delivery; make it shorter than collect_within (\(DurationText.format(within)))")
+        }
+        if let within, within >= retention {
+            map["collect_within"]?.report("cannot be met: retention (\(DurationText.format(retention))) removes the file before this deadline; shorten it or raise retention")
+        }
+        if map["collect_within"] != nil && within == nil || map["deadline"] != nil && deadline == nil { return nil }
+        if map["warning_before"] != nil && warning == nil || map["repeat_every"] != nil && repeatEvery == nil { return nil }
+        return PickupRule(pattern: pattern, collectWithinSeconds: within, deadline: deadline,
+                          warningBeforeSeconds: warning, repeatEverySeconds: repeatEvery)
+    }
+
+    private func readMonitorLogin(_ value: YAMLValue) -> MonitorLogin? {
+        guard let map = value.mapping(allowed: ["host", "port", "user", "private_key", "passphrase_env", "passphrase_file",
+                                                "passphrase", "host_key_fingerprints", "inbox_root"]) else { return nil }
+        if let secret = map["passphrase"] {
+            secret.report("a passphrase never goes in the configuration file; use passphrase_env or passphrase_file")
+        }
+        let host = required(map, "host", in: value)?.string()
+        let port = map["port"].map { $0.int(in: 1...65535) } ?? 22
+        let user = required(map, "user", in: value)?.string()
+        let key = required(map, "private_key", in: value)?.string().map(resolve)
+        var fingerprints: [String] = []
+        if let list = required(map, "host_key_fingerprints", in: value), let items = list.sequence() {
+            for item in items {
+                guard let text = item.string() else { continue }
+                if let normal = HostKeyFingerprint.normalise(text) { fingerprints.append(normal) } else {
+                    item.report("'\(text)' is not a SHA-256 fingerprint like SHA256:<43 base64 characters>")
+                }
+            }
+            if items.isEmpty { list.report("at least one host-key fingerprint is required") }
+        }
+        let root = map["inbox_root"]?.string() ?? "{system}"
+        if !root.contains("{system}") && !root.contains("{user}") {
+            map["inbox_root"]?.report("'\(root)' names no system: write it with {system} (or {user}), e.g. inboxes/{system}")
+        }
+        guard let host, let port, let user, let key else { return nil }
+        return MonitorLogin(host: host, port: port, user: user, privateKeyPath: key, passphraseEnv: map["passphrase_env"]?.string(),
+                            passphraseFile: map["passphrase_file"]?.string().map(resolve), hostKeyFingerprints: fingerprints,
+                            inboxRoot: root)
+    }
+
+    private func readWebhook(_ value: YAMLValue) -> WebhookTarget? {
+        guard let map = value.mapping(allowed: ["name", "url", "secret_env", "secret_file", "secret"]) else { return nil }
+        if let secret = map["secret"] {
+            secret.report("a webhook secret never goes in the configuration file; name an environment variable with secret_env or a file (mode 0600) with secret_file")
+        }
+        let name = required(map, "name", in: value)?.string()
+        let url = required(map, "url", in: value)?.string()
+        if let url, URL(string: url).map({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil }) != true {
+            map["url"]?.report("'\(url)' is not an http:// or https:// URL")
+        }
+        let env = map["secret_env"]?.string(), file = map["secret_file"]?.string().map(resolve)
+        if env == nil && file == nil {
+            value.report("a webhook needs secret_env or secret_file: its requests are signed (HMAC-SHA256)")
+        }
+        if env != nil && file != nil { map["secret_file"]?.report("give secret_env or secret_file, not both") }
+        guard let name, let url else { return nil }
+        return WebhookTarget(name: name, url: url, secretEnv: env, secretFile: file)
+    }
+}
+
+extension YAMLValue {
+    /// A duration such as `90s`, `15m`, `4h`, `14d` or `1h30m`, in whole seconds.
+    func duration(in range: ClosedRange<Int>) -> Int? {
+        guard let text = string() else { return nil }
+        guard let seconds = DurationText.parse(text) else {
+            report("'\(text)' is not a duration like 90s, 15m, 4h, 14d or 1h30m")
+            return nil
+        }
+        guard range.contains(seconds) else {
+            report("'\(text)' is outside \(DurationText.format(range.lowerBound))...\(DurationText.format(range.upperBound))")
+            return nil
+        }
+        return seconds
+    }
+
+    func wallClockDeadline() -> WallClockDeadline? {
+        guard let text = string() else { return nil }
+        guard let deadline = DurationText.parseDeadline(text) else {
+            report("'\(text)' is not a deadline like \"08:00 next business day\", \"16:00 same business day\" or \"07:30 +2 business days\"")
+            return nil
+        }
+        return deadline
+    }
+}
+
+/// The configuration's spelling of durations and deadlines, both ways (export writes
+/// what `parse` reads).
+public enum DurationText {
+    static let units: [(Character, Int)] = [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)]
+
+    public static func parse(_ text: String) -> Int? {
+        var total = 0, number = "", sawUnit = false
+        for ch in text.trimmingCharacters(in: .whitespaces) {
+            if ch.isASCII && ch.isNumber { number.append(ch); continue }
+            guard let unit = units.first(where: { $0.0 == ch }), let n = Int(number) else { return nil }
+            total += n * unit.1
+            number = ""
+            sawUnit = true
+        }
+        return number.isEmpty && sawUnit ? total : nil
+    }
+
+    public static func format(_ seconds: Int) -> String {
+        guard seconds > 0 else { return "0s" }
+        var rest = seconds, out = ""
+        for (unit, size) in units where rest >= size {
+            out += "\(rest / size)\(unit)"
+            rest %= size
+        }
+        return out
+    }
+
+    public static func parseDeadline(_ text: String) -> WallClockDeadline? {
+        let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { return nil }
+        let hm = parts[0].split(separator: ":")
+        guard hm.count == 2, let h = Int(hm[0]), let m = Int(hm[1]), (0...23).contains(h), (0...59).contains(m), hm[1].count == 2
+        else { return nil }
+        let when = parts[1].lowercased()
+        let days: Int
+        if when == "next business day" { days = 1 } else if when == "same business day" { days = 0 } else if when.hasPrefix("+") {
+            let words = when.dropFirst().split(separator: " ")
+            guard words.count == 3, let n = Int(words[0]), (1...30).contains(n), words[1] == "business",
+                  words[2] == "days" || words[2] == "day" else { return nil }
+            days = n
+        } else { return nil }
+        return WallClockDeadline(hour: h, minute: m, businessDaysAfter: days)
+    }
+
+    public static func formatDeadline(_ d: WallClockDeadline) -> String {
+        let time = String(format: "%02d:%02d", d.hour, d.minute)
+        switch d.businessDaysAfter {
+        case 0: return "\(time) same business day"
+        case 1: return "\(time) next business day"
+        default: return "\(time) +\(d.businessDaysAfter) business days"
+        }
+    }
+}
+
+extension ConfigurationExport {
+    /// The `monitoring:` block of one system (empty when it has none).
+    static func monitoringLines(system: String, _ monitoring: MonitoringConfiguration) -> [String] {
+        guard let r = monitoring.receiver(system) else { return [] }
+        var out = ["    monitoring:", "      signal: \(r.signal.rawValue)"]
+        if let m = r.movedTo { out.append("      moved_to: \(quote(m))") }
+        if let s = r.receiptSuffix { out.append("      receipt_suffix: \(quote(s))") }
+        if let s = r.retentionSeconds { out.append("      retention: \(DurationText.format(s))") }
+        out.append("      rules:")
+        for rule in r.rules {
+            out.append("        - pattern: \(quote(rule.pattern))")
+            if let s = rule.collectWithinSeconds { out.append("          collect_within: \(DurationText.format(s))") }
+            if let d = rule.deadline { out.append("          deadline: \(quote(DurationText.formatDeadline(d)))") }
+            if let s = rule.warningBeforeSeconds { out.append("          warning_before: \(DurationText.format(s))") }
+            if let s = rule.repeatEverySeconds { out.append("          repeat_every: \(DurationText.format(s))") }
+        }
+        return out
+    }
+
+    /// The top-level `monitoring:` block.
+    static func monitoringSettingsLines(_ s: MonitoringSettings) -> [String] {
+        var out = ["monitoring:",
+                   "  poll_interval: \(DurationText.format(s.pollIntervalSeconds))",
+                   "  unreachable_after: \(DurationText.format(s.unreachableAfterSeconds))",
+                   "  delivery_failures: \(s.deliveryFailureThreshold)",
+                   "  repeat_every: \(DurationText.format(s.repeatEverySeconds))",
+                   "  retention: \(DurationText.format(s.defaultRetentionSeconds))",
+                   "  logins:"]
+        for l in s.logins {
+            out.append("    - host: \(quote(l.host))")
+            out.append("      port: \(l.port)")
+            out.append("      user: \(quote(l.user))")
+            out.append("      private_key: \(quote(l.privateKeyPath))")
+            if let e = l.passphraseEnv { out.append("      passphrase_env: \(quote(e))") }
+            if let f = l.passphraseFile { out.append("      passphrase_file: \(quote(f))") }
+            out.append("      host_key_fingerprints: [\(l.hostKeyFingerprints.map(quote).joined(separator: ", "))]")
+            out.append("      inbox_root: \(quote(l.inboxRoot))")
+        }
+        out.append("  webhooks:")
+        for w in s.webhooks {
+            out.append("    - name: \(quote(w.name))")
+            out.append("      url: \(quote(w.url))")
+            if let e = w.secretEnv { out.append("      secret_env: \(quote(e))") }
+            if let f = w.secretFile { out.append("      secret_file: \(quote(f))") }
+        }
+        return out
+    }
+}
+
+extension ConfigurationDiff {
+    /// Monitoring changes, one line per receiver and one for the platform settings.
+    static func monitoringChanges(_ current: MonitoringConfiguration, _ desired: MonitoringConfiguration) -> [Change] {
+        var changes: [Change] = []
+        if current.settings != desired.settings {
+            changes.append(Change(kind: .changed, subject: "monitoring settings",
+                                  fields: [ConfigurationExport.monitoringSettingsLines(desired.settings).dropFirst()
+                                    .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", ")]))
+        }
+        let old = Dictionary(current.receivers.map { ($0.system, $0) }, uniquingKeysWith: { a, _ in a })
+        let new = Dictionary(desired.receivers.map { ($0.system, $0) }, uniquingKeysWith: { a, _ in a })
+        for (name, r) in new.sorted(by: { $0.key < $1.key }) where old[name] != r {
+            let text = ConfigurationExport.monitoringLines(system: name, desired).dropFirst()
+                .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+            changes.append(Change(kind: old[name] == nil ? .added : .changed, subject: "monitoring of \(name)", fields: [text]))
+        }
+        for name in old.keys.sorted() where new[name] == nil {
+            changes.append(Change(kind: .removed, subject: "monitoring of \(name)", fields: []))
+        }
+        return changes
+    }
+}

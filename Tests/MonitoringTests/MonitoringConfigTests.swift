@@ -1,0 +1,132 @@
+import UdtraekConfig
+import Foundation
+import Store
+import Testing
+
+/// `monitoring:` in the configuration file: reading, the mistakes it reports, and export.
+@Suite struct MonitoringConfigTests {
+    static let fingerprint = "SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE"
+
+    static func yaml(system monitoring: String, top: String = "") -> String {
+        """
+        municipalities: []
+        systems:
+          - name: modtager
+            inbox:
+              host: 127.0.0.1
+              port: 2222
+              user: u
+              private_key: /keys/modtager
+              host_key_fingerprints: [\(fingerprint)]
+        \(monitoring)
+        \(top)
+        """
+    }
+
+    @Test func readsRulesSignalRetentionAndSettings() throws {
+        let text = Self.yaml(system: """
+            monitoring:
+              signal: moved
+              moved_to: IN/processed
+              retention: 7d
+              rules:
+                - pattern: "D*"
+                  collect_within: 4h
+                  warning_before: 1h
+                  repeat_every: 30m
+                - deadline: "08:00 next business day"
+        """, top: """
+        monitoring:
+          poll_interval: 30s
+          unreachable_after: 10m
+          delivery_failures: 2
+          logins:
+            - host: 127.0.0.1
+              port: 2222
+              user: monitor
+              private_key: /keys/monitor
+              host_key_fingerprints: [\(Self.fingerprint)]
+              inbox_root: "inboxes/{system}"
+          webhooks:
+            - name: oncall
+              url: http://127.0.0.1:9/alarms
+              secret_env: HOOK_SECRET
+        """)
+        let file = try ConfigurationFile.parse(text, path: "/tmp/udtraek.yaml")
+        let m = file.snapshot.monitoring
+        #expect(m.settings.pollIntervalSeconds == 30 && m.settings.unreachableAfterSeconds == 600)
+        #expect(m.settings.deliveryFailureThreshold == 2)
+        #expect(m.settings.logins.first?.inboxRoot == "inboxes/{system}")
+        #expect(m.settings.webhooks == [WebhookTarget(name: "oncall", url: "http://127.0.0.1:9/alarms", secretEnv: "HOOK_SECRET")])
+        let r = try #require(m.receiver("modtager"))
+        #expect(r.signal == .moved && r.movedTo == "IN/processed" && r.retentionSeconds == 7 * 86_400)
+        #expect(r.rules == [
+            PickupRule(pattern: "D*", collectWithinSeconds: 4 * 3600, warningBeforeSeconds: 3600, repeatEverySeconds: 1800),
+            PickupRule(pattern: "*", deadline: WallClockDeadline(hour: 8, minute: 0, businessDaysAfter: 1)),
+        ])
+
+        // Export and read back: the same snapshot.
+        let exported = ConfigurationExport.yaml(file.snapshot)
+        let again = try ConfigurationFile.parse(exported, path: "/tmp/exported.yaml")
+        #expect(again.snapshot.monitoring == m, "\(exported)")
+    }
+
+    @Test func storedAndDiffed() throws {
+        let dir = NSTemporaryDirectory() + "udtraek-moncfg-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try Store(stateDirectory: dir)
+        let file = try ConfigurationFile.parse(Self.yaml(system: """
+            monitoring:
+              rules: [{ collect_within: 2h }]
+        """), path: "/tmp/udtraek.yaml")
+        let diff = try file.apply(to: store, actor: "test")
+        #expect(diff.changes.contains { $0.subject == "monitoring of modtager" })
+        #expect(try store.configuration().monitoring == file.snapshot.monitoring)
+        #expect(try file.apply(to: store, actor: "test").isEmpty, "applying again changes nothing")
+    }
+
+    func issues(_ text: String) -> [String] {
+        do { _ = try ConfigurationFile.parse(text, path: "/tmp/udtraek.yaml"); return [] } catch let e as ConfigurationError {
+            return e.issues.map { "\($0.line): \($0.key): \($0.message)" }
+        } catch { return ["\(error)"] }
+    }
+
+    @Test func reportsWhatIsWrongAndWhere() {
+        let bad = issues(Self.yaml(system: """
+            monitoring:
+              signal: moved
+              rules:
+                - collect_within: 20d
+                - pattern: x
+                - collect_within: 1h
+                  warning_before: 2h
+                - deadline: "8 o'clock"
+        """, top: """
+        monitoring:
+          webhooks:
+            - name: w
+              url: ftp://x
+              secret: hunter2
+        """))
+        let all = bad.joined(separator: "\n")
+        #expect(all.contains("signal: moved needs moved_to"), "\(all)")
+        #expect(all.contains("cannot be met: retention"), "\(all)")
+        #expect(all.contains("needs collect_within"), "\(all)")
+        #expect(all.contains("would come before the delivery"), "\(all)")
+        #expect(all.contains("is not a deadline like"), "\(all)")
+        #expect(all.contains("never goes in the configuration file"), "\(all)")
+        #expect(all.contains("not an http:// or https:// URL"), "\(all)")
+        #expect(bad.allSatisfy { !$0.hasPrefix("0:") && !$0.hasPrefix("1: :") }, "every issue has its line: \(all)")
+    }
+
+    @Test func durationsAndDeadlinesBothWays() {
+        #expect(DurationText.parse("1h30m") == 5400)
+        #expect(DurationText.parse("14d") == 14 * 86_400)
+        #expect(DurationText.parse("90") == nil)
+        #expect(DurationText.parse("1x") == nil)
+        #expect(DurationText.format(5400) == "1h30m")
+        for text in ["08:00 next business day", "16:30 same business day", "07:05 +3 business days"] {
+            #expect(DurationText.parseDeadline(text).map(DurationText.formatDeadline) == text)
+        }
+    }
+}
