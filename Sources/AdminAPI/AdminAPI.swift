@@ -24,6 +24,7 @@ public struct AdminRequestContext: RequestContext {
 ///   `{"date": "YYYY-MM-DD"}`; header `Idempotency-Key` optional). 202 with the run; the
 ///   same key answers 200 with the same run, never a second one.
 /// - `GET /api/v1/runs/{id}`, `GET /api/v1/runs?extract=NAME&limit=N`: run history.
+/// - `POST /api/v1/runs/{id}/cancel`: takes a queued run out of the queue (409 otherwise).
 /// - `GET /api/v1/extracts`: the definitions with their schedules.
 /// - `GET /healthz`: liveness, without a token.
 /// - `GET /metrics`: Prometheus text format, without a token (loopback only; counts and
@@ -69,6 +70,19 @@ public struct AdminAPI: Sendable {
             }
             guard let run = try store.run(id: id) else {
                 throw APIProblem(.notFound, "unknown-run", "there is no run \(id)")
+            }
+            return try JSONBody.response(run)
+        }
+        api.post("/runs/:id/cancel") { _, context in
+            guard let id = context.parameters.get("id", as: Int64.self) else {
+                throw APIProblem(.badRequest, "invalid-run-id", "the run id must be a whole number")
+            }
+            let actor = "api:\(context.operatorName ?? "?")"
+            guard let (run, cancelled) = try store.cancelRun(id: id, by: actor, reason: "", now: Date()) else {
+                throw APIProblem(.notFound, "unknown-run", "there is no run \(id)")
+            }
+            guard cancelled else {
+                throw APIProblem(.conflict, "not-queued", "run \(id) is \(run.state.rawValue); only a queued run can be cancelled")
             }
             return try JSONBody.response(run)
         }

@@ -83,6 +83,8 @@ public enum ExtractRunState: String, Codable, Sendable, CaseIterable {
     case failed
     /// Not run: a run of the same extract was in flight and the overlap policy is skip.
     case skipped
+    /// Taken out of the queue by an operator before it started.
+    case cancelled
 
     /// Finished one way or another; nothing more will happen to the run.
     public var isFinal: Bool { ![.queued, .running].contains(self) }

@@ -19,7 +19,7 @@ extension Migrations {
                 t.column("started_at", .datetime)
                 t.column("finished_at", .datetime)
                 t.column("state", .text).notNull()
-                    .check(sql: "state IN ('queued','running','produced','refused','failed','skipped')")
+                    .check(sql: "state IN ('queued','running','produced','refused','failed','skipped','cancelled')")
                 t.column("owner", .text)
                 t.column("persons", .integer)
                 t.column("records", .integer)

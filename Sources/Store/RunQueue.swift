@@ -104,6 +104,25 @@ extension Store {
         return answer
     }
 
+    /// Takes queued run `id` out of the queue (an operator changed their mind, or a backfill
+    /// was asked for the wrong day). Only a queued run can be cancelled: a running one is
+    /// producing and stops only with its process. Returns the run as it is now, or nil
+    /// when there is no such run.
+    public func cancelRun(id: Int64, by actor: String, reason: String, now: Date) throws -> (run: ExtractRun, cancelled: Bool)? {
+        try write("cancelling run \(id)") { db in
+            guard var run = try ExtractRun.fetchOne(db, key: id) else { return nil }
+            guard run.state == .queued else { return (run, false) }
+            run.state = .cancelled
+            run.finishedAt = now
+            run.error = "cancelled by \(actor)" + (reason.isEmpty ? "" : ": \(reason)")
+            try run.update(db)
+            var entry = AuditEntry(at: now, actor: actor, action: "extract.cancelled", subject: run.extract,
+                                   detail: "run \(id) for \(run.productionDate)" + (reason.isEmpty ? "" : ": \(reason)"))
+            try entry.insert(db)
+            return (run, true)
+        }
+    }
+
     /// Makes run `id` running under `owner` if it is still queued and no other run of its
     /// extract is running; nil otherwise (someone else claimed it, or one is in flight).
     public func claimRun(id: Int64, owner: String, now: Date, isAlive: (String) -> Bool) throws -> ExtractRun? {

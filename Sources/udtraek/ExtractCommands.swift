@@ -147,33 +147,83 @@ struct ExtractCommand: ParsableCommand {
 
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "runs", abstract: "Extract run history, newest first: when, why, how long, what came out.")
-    @OptionGroup var global: GlobalOptions
-    @Option(help: "Only this extract.") var extract: String?
-    @Option(help: "Only runs with this outcome (\(ExtractRunState.allCases.map(\.rawValue).joined(separator: ", "))).")
-    var outcome: String?
-    @Option(help: "How many rows.") var limit = 30
-    @Flag(help: "JSON for scripts.") var json = false
+        commandName: "runs", abstract: "Extract run history, newest first: when, why, how long, what came out.",
+        subcommands: [List.self, Show.self, Cancel.self], defaultSubcommand: List.self)
 
-    func run() throws {
-        var stateFilter: ExtractRunState?
-        if let outcome {
-            guard let s = ExtractRunState(rawValue: outcome) else {
-                throw ValidationError("--outcome must be one of \(ExtractRunState.allCases.map(\.rawValue).joined(separator: ", "))")
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Runs, newest first: when, why, who, outcome, duration, records, bytes.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this extract.") var extract: String?
+        @Option(help: "Only runs with this outcome (\(ExtractRunState.allCases.map(\.rawValue).joined(separator: ", "))).")
+        var outcome: String?
+        @Option(help: "How many rows.") var limit = 30
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            var stateFilter: ExtractRunState?
+            if let outcome {
+                guard let s = ExtractRunState(rawValue: outcome) else {
+                    throw ValidationError("--outcome must be one of \(ExtractRunState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                stateFilter = s
             }
-            stateFilter = s
+            let store = try Store(stateDirectory: global.stateDirectory)
+            if let extract, try store.extractDefinition(named: extract) == nil, try store.runs(extract: extract, limit: 1).isEmpty {
+                throw Failure("there is no extract named '\(extract)'; see `udtraek extract list`")
+            }
+            try Output(json: json).emit(try store.runs(extract: extract, state: stateFilter, limit: limit), columns: [
+                ("ID", { "\($0.id ?? 0)" }), ("WHEN", { Format.time($0.startedAt ?? $0.requestedAt) }), ("EXTRACT", \.extract),
+                ("DATE", \.productionDate), ("WHY", \.trigger.rawValue), ("BY", \.requestedBy), ("OUTCOME", \.state.rawValue),
+                ("TIME", { r in r.duration.map { String(format: "%.1f s", $0) } ?? "-" }),
+                ("RECORDS", { $0.records.map(String.init) ?? "-" }), ("BYTES", { $0.fileBytes.map(Format.bytes) ?? "-" }),
+                ("ERROR", { $0.error.map { String($0.prefix(90)) } ?? "" }),
+            ], empty: "No runs yet.")
         }
-        let store = try Store(stateDirectory: global.stateDirectory)
-        if let extract, try store.extractDefinition(named: extract) == nil, try store.runs(extract: extract, limit: 1).isEmpty {
-            throw Failure("there is no extract named '\(extract)'; see `udtraek extract list`")
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One run with everything recorded about it.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The run id.") var id: Int64
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            let store = try Store(stateDirectory: global.stateDirectory)
+            guard let run = try store.run(id: id) else { throw Failure("there is no run \(id); see `udtraek runs`") }
+            if json { return try Output(json: true).emit([run], columns: [], empty: "") }
+            let rows: [(String, String?)] = [
+                ("extract", run.extract), ("production date", run.productionDate), ("outcome", run.state.rawValue),
+                ("why", run.trigger.rawValue), ("requested by", run.requestedBy), ("requested at", Format.time(run.requestedAt)),
+                ("slot", run.slotAt.map(Format.time)), ("started", run.startedAt.map(Format.time)),
+                ("finished", run.finishedAt.map(Format.time)), ("duration", run.duration.map { String(format: "%.1f s", $0) }),
+                ("process", run.owner), ("persons", run.persons.map(String.init)), ("records", run.records.map(String.init)),
+                ("text", run.textBytes.map(Format.bytes)), ("file", run.fileName),
+                ("file size", run.fileBytes.map(Format.bytes)), ("sha256", run.sha256), ("outbox entry", run.outboxId.map(String.init)),
+                ("error", run.error),
+            ]
+            for (label, value) in rows { if let value { print("\(label.padding(toLength: 16, withPad: " ", startingAt: 0)) \(value)") } }
         }
-        try Output(json: json).emit(try store.runs(extract: extract, state: stateFilter, limit: limit), columns: [
-            ("ID", { "\($0.id ?? 0)" }), ("WHEN", { Format.time($0.startedAt ?? $0.requestedAt) }), ("EXTRACT", \.extract),
-            ("DATE", \.productionDate), ("WHY", \.trigger.rawValue), ("BY", \.requestedBy), ("OUTCOME", \.state.rawValue),
-            ("TIME", { r in r.duration.map { String(format: "%.1f s", $0) } ?? "-" }),
-            ("RECORDS", { $0.records.map(String.init) ?? "-" }), ("BYTES", { $0.fileBytes.map(Format.bytes) ?? "-" }),
-            ("ERROR", { $0.error.map { String($0.prefix(90)) } ?? "" }),
-        ], empty: "No runs yet.")
+    }
+
+    struct Cancel: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take a queued run out of the queue before it starts (a running run stops only with its process).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The run id.") var id: Int64
+        @Option(help: "Why, for the audit log.") var reason = ""
+
+        func run() throws {
+            let store = try Store(stateDirectory: global.stateDirectory)
+            let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
+            guard let (run, cancelled) = try store.cancelRun(id: id, by: actor, reason: reason, now: Date()) else {
+                throw Failure("there is no run \(id); see `udtraek runs`")
+            }
+            guard cancelled else {
+                throw Failure("run \(id) of \(run.extract) is \(run.state.rawValue), not queued; only a queued run can be cancelled"
+                              + (run.state == .running ? " (stop `udtraek serve` with SIGTERM to put a running run back in the queue first)" : ""))
+            }
+            print("Cancelled run \(id) of \(run.extract) for \(run.productionDate).")
+        }
     }
 }
 

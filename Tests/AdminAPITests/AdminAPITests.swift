@@ -170,6 +170,18 @@ import UdtraekConfig
                 #expect(body["request"] as? String == "coalesced")
                 #expect((body["run"] as? [String: Any])?["id"] as? Int == queued)
             }
+            // The queued run can be cancelled once; the running one cannot.
+            try await client.execute(uri: "/api/v1/runs/\(queued)/cancel", method: .post, headers: Self.auth) { response in
+                let body = try Self.json(response)
+                #expect(response.status == .ok)
+                #expect(body["state"] as? String == "cancelled")
+                #expect(body["error"] as? String == "cancelled by api:ops")
+            }
+            for id in [queued, Int(inFlight.run.id!)] {
+                try await client.execute(uri: "/api/v1/runs/\(id)/cancel", method: .post, headers: Self.auth) { response in
+                    #expect(response.status == .conflict)
+                }
+            }
             try await client.execute(uri: "/api/v1/extracts/no-such/runs", method: .post, headers: Self.auth) { response in
                 #expect(response.status == .notFound)
             }
@@ -184,6 +196,7 @@ import UdtraekConfig
             }
         }
         #expect(try fx.store.runs().count == 2)
+        #expect(try fx.store.auditLog(action: "extract.cancelled").first?.actor == "api:ops")
     }
 
     @Test func tokensAreReadSafelyAndComparedByValue() throws {

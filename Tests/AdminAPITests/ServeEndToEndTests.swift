@@ -110,6 +110,13 @@ import UdtraekTesting
         #expect(history.output.contains("\"trigger\" : \"api\""), "\(history.output)")
         #expect(history.output.contains("\"requested_by\" : \"api:e2e\""), "\(history.output)")
 
+        let shown = try await UdtraekCLI.runDetached(["runs", "show", "\(id)"] + state)
+        #expect(shown.status == 0)
+        #expect(shown.output.contains("requested by     api:e2e"), "\(shown.output)")
+        let cancel = try await UdtraekCLI.runDetached(["runs", "cancel", "\(id)"] + state)
+        #expect(cancel.status != 0)
+        #expect(cancel.output.contains("only a queued run can be cancelled"), "\(cancel.output)")
+
         serve.stop(signal: SIGTERM)
         var exited = false
         for _ in 0..<100 where !exited {
