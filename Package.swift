@@ -15,6 +15,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // swift-configuration (a default trait) declares a target named Configuration, as we do.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: []),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries, one module map each; only one Swift module imports each.
@@ -68,11 +77,32 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "Store", "SourceStubs", "Gzip", "BusinessCalendar",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                // Renamed so it cannot clash with our own Configuration module.
+                .product(name: "Configuration", package: "swift-configuration", moduleAliases: ["Configuration": "SwiftConfiguration"]),
+            ]
+        ),
         .target(name: "UdtraekTesting", dependencies: ["SFTPClient"]),
         .executableTarget(
             name: "udtraek",
             dependencies: [
-                "SFTPClient", "Store", "Configuration", "Delivery", "Extracts", "Scheduling", "UdtraekTesting", "BusinessCalendar",
+                "SFTPClient", "Store", "Configuration", "Delivery", "Extracts", "Scheduling", "UdtraekTesting", "BusinessCalendar", "Gateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -85,6 +115,7 @@ let package = Package(
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "BusinessCalendar"]),
         .testTarget(name: "SFTPClientTests", dependencies: ["SFTPClient", "UdtraekTesting"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Configuration"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "Configuration", "SourceStubs", "Gzip", "UdtraekTesting"]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "Configuration", "UdtraekTesting"]),
     ],
     swiftLanguageModes: [.v6]

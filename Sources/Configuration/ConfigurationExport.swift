@@ -12,7 +12,9 @@ public enum ConfigurationExport {
         out.append("  cpr: { seed: \(snapshot.sources.cprSeed), persons: \(snapshot.sources.cprPersons) }")
         out.append("  kle: { seed: \(snapshot.sources.kleSeed) }")
         out.append("municipalities:")
-        for m in snapshot.municipalities { out.append("  - { code: \"\(m.code)\", name: \(quote(m.name)) }") }
+        for m in snapshot.municipalities {
+            out.append("  - { code: \"\(m.code)\", name: \(quote(m.name))" + (m.uuid.map { ", uuid: \($0)" } ?? "") + " }")
+        }
         out.append("systems:")
         for s in snapshot.systems {
             out.append("  - name: \(s.name)")
@@ -29,6 +31,7 @@ public enum ConfigurationExport {
             out.append("      host_key_fingerprints:")
             for f in s.hostKeyFingerprints { out.append("        - \(quote(f))") }
             out.append("      existing_target: \(s.existingTarget.rawValue)")
+            if let c = snapshot.gateway.certificates.first(where: { $0.system == s.name }) { out += gatewayCertificate(c) }
         }
         out.append("agreements:")
         for a in snapshot.agreements {
@@ -46,6 +49,7 @@ public enum ConfigurationExport {
             out.append("    file_name: \(quote(e.fileNameTemplate))")
             out.append("    task_number: \(e.taskNumber)")
         }
+        out += gatewaySection(snapshot.gateway.settings)
         return out.joined(separator: "\n") + "\n"
     }
 

@@ -73,7 +73,7 @@ struct SnapshotReader {
     let issues: IssueCollector
     let baseDirectory: String
 
-    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts"]
+    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts", "gateway"]
 
     mutating func read(_ root: YAMLValue) -> ConfigurationSnapshot {
         var snapshot = ConfigurationSnapshot()
@@ -90,6 +90,8 @@ struct SnapshotReader {
         reportDuplicates(top["municipalities"]?.sequence(), id: "code", "municipality code")
         reportDuplicates(top["systems"]?.sequence(), id: "name", "system name")
         reportDuplicates(agreementValues, id: "uuid", "agreement uuid")
+        snapshot.gateway = GatewayConfiguration(settings: top["gateway"].flatMap(readGateway),
+                                                certificates: readSystemCertificates(top["systems"]?.sequence()))
         return snapshot
     }
 
@@ -105,7 +107,7 @@ struct SnapshotReader {
     }
 
     private func readMunicipality(_ value: YAMLValue) -> Municipality? {
-        guard let map = value.mapping(allowed: ["code", "name"]) else { return nil }
+        guard let map = value.mapping(allowed: ["code", "name", "uuid"]) else { return nil }
         let code = required(map, "code", in: value)?.string()
         let name = required(map, "name", in: value)?.string()
         if let code, !(code.count == 4 && code.allSatisfy(\.isASCII) && code.allSatisfy(\.isNumber)) {
@@ -117,11 +119,11 @@ struct SnapshotReader {
             return nil
         }
         guard let code, let name else { return nil }
-        return Municipality(code: code, name: name)
+        return Municipality(code: code, name: name, uuid: readMunicipalityUUID(map))
     }
 
     private func readSystem(_ value: YAMLValue) -> ReceiverSystem? {
-        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox"]) else { return nil }
+        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "certificate"]) else { return nil }
         let name = required(map, "name", in: value)?.string()
         if let name, name.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) == nil {
             map["name"]?.report("'\(name)' may hold only lowercase letters, digits, '.', '_' and '-'")
@@ -264,6 +266,8 @@ struct SnapshotReader {
     }
 
     /// Absolute, so the stored state works from any working directory.
+    func resolvePath(_ path: String) -> String { resolve(path) }
+
     private func resolve(_ path: String) -> String {
         var full = path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)
         if !full.hasPrefix("/") { full = FileManager.default.currentDirectoryPath + "/" + full }

@@ -115,6 +115,7 @@ enum Migrations {
             }
             try db.create(index: "extract_run_series", on: "extract_run", columns: ["extract", "production_date"])
         }
+        registerGatewayMigrations(&m)
         return m
     }
 }

@@ -67,6 +67,7 @@ public final class Store: Sendable {
             for m in snapshot.municipalities { try m.save(db) }
             for s in snapshot.systems { try s.save(db) }
             for a in snapshot.agreements { try a.save(db) }
+            try snapshot.gateway.save(db)
             try snapshot.sources.save(db)
             for e in snapshot.extracts { try e.save(db) }
             for m in current.municipalities where !snapshot.municipalities.contains(where: { $0.code == m.code }) {
@@ -132,10 +133,13 @@ public struct ConfigurationSnapshot: Sendable, Equatable {
     public var agreements: [ServiceAgreement]
     public var sources: SourceSettings
     public var extracts: [ExtractDefinition]
+    public var gateway: GatewayConfiguration
 
     public init(platform: PlatformSettings = PlatformSettings(), municipalities: [Municipality] = [],
                 systems: [ReceiverSystem] = [], agreements: [ServiceAgreement] = [],
-                sources: SourceSettings = SourceSettings(), extracts: [ExtractDefinition] = []) {
+                sources: SourceSettings = SourceSettings(), extracts: [ExtractDefinition] = [],
+                gateway: GatewayConfiguration = GatewayConfiguration()) {
+        self.gateway = gateway
         self.platform = platform
         self.sources = sources
         self.extracts = extracts
@@ -153,7 +157,8 @@ extension ConfigurationSnapshot {
             systems: try ReceiverSystem.order(Column("name")).fetchAll(db),
             agreements: try ServiceAgreement.order(Column("uuid")).fetchAll(db),
             sources: try SourceSettings.fetch(db),
-            extracts: try ExtractDefinition.order(Column("name")).fetchAll(db))
+            extracts: try ExtractDefinition.order(Column("name")).fetchAll(db),
+            gateway: try GatewayConfiguration.fetch(db))
     }
 }
 
