@@ -115,7 +115,9 @@ let package = Package(
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "BusinessCalendar"]),
         .testTarget(name: "SFTPClientTests", dependencies: ["SFTPClient", "UdtraekTesting"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Configuration"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "Configuration", "SourceStubs", "Gzip", "UdtraekTesting"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "Configuration", "SourceStubs", "Gzip", "BusinessCalendar",
+                                                  .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "Configuration", "UdtraekTesting"]),
     ],
     swiftLanguageModes: [.v6]

@@ -43,17 +43,17 @@ final class DirectoryCache: Sendable {
     }
 }
 
-/// The KLE version in force, built once per day (building walks all versions).
+/// The KLE version in force and its index, built once per day (building walks all versions).
 final class KLEPlanCache: Sendable {
     let plan: KLEPlan
-    let cached = Mutex<(date: CivilDate, version: KLEVersion)?>(nil)
+    let cached = Mutex<(date: CivilDate, service: KLEService)?>(nil)
 
     init(plan: KLEPlan) { self.plan = plan }
 
-    func version(on date: CivilDate) throws -> KLEVersion {
-        if let c = cached.withLock({ $0 }), c.date == date { return c.version }
-        let v = try plan.version(on: date)
-        cached.withLock { $0 = (date, v) }
-        return v
+    func service(on date: CivilDate) throws -> KLEService {
+        if let c = cached.withLock({ $0 }), c.date == date { return c.service }
+        let s = KLEService(version: try plan.version(on: date))
+        cached.withLock { $0 = (date, s) }
+        return s
     }
 }

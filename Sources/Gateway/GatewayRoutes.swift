@@ -56,13 +56,13 @@ enum GatewayRoutes {
         router.get("/kle/nodes/:id") { request, context in
             let id = context.parameters.get("id") ?? ""
             return await handler.respond(.kleNode, request, context) { _, deadline throws(GatewayFault) in
-                try KLEService(version: try kleVersion(handler)).node(id, subtree: false, deadline: deadline)
+                try kleService(handler).node(id, subtree: false, deadline: deadline)
             }
         }
         router.get("/kle/nodes/:id/subtree") { request, context in
             let id = context.parameters.get("id") ?? ""
             return await handler.respond(.kleSubtree, request, context) { _, deadline throws(GatewayFault) in
-                try KLEService(version: try kleVersion(handler)).node(id, subtree: true, deadline: deadline)
+                try kleService(handler).node(id, subtree: true, deadline: deadline)
             }
         }
         router.get("/kle/plan") { request, context in
@@ -84,8 +84,8 @@ enum GatewayRoutes {
         return f
     }
 
-    static func kleVersion(_ handler: GatewayCallHandler) throws(GatewayFault) -> KLEVersion {
-        do { return try handler.kle.version(on: handler.today()) } catch {
+    static func kleService(_ handler: GatewayCallHandler) throws(GatewayFault) -> KLEService {
+        do { return try handler.kle.service(on: handler.today()) } catch {
             throw GatewayFault(status: 500, code: "source-failed", message: "the KLE plan in force could not be built: \(error)")
         }
     }

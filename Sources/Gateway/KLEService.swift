@@ -3,8 +3,15 @@ import SourceStubs
 /// KLE lookups: one node by number (`00.01.00`) or UUID, or a node with everything under it.
 public struct KLEService: Sendable {
     public let version: KLEVersion
+    /// Child nodes by parent number: the version lists its nodes flat.
+    let children: [String: [KLENode]]
 
-    public init(version: KLEVersion) { self.version = version }
+    public init(version: KLEVersion) {
+        self.version = version
+        var children: [String: [KLENode]] = [:]
+        for n in version.nodes { if let p = n.parentNumber { children[p, default: []].append(n) } }
+        self.children = children
+    }
 
     public func node(_ id: String, subtree: Bool, deadline: Deadline) throws(GatewayFault) -> String {
         guard let node = version.node(number: id) ?? version.node(uuid: id.lowercased()) else {
@@ -39,12 +46,12 @@ public struct KLEService: Sendable {
         if subtree {
             w.key("children")
             w.beginArray()
-            for c in n.children { try render(c, subtree: true, into: &w, count: &count, deadline: deadline) }
+            for c in children[n.number] ?? [] { try render(c, subtree: true, into: &w, count: &count, deadline: deadline) }
             w.endArray()
         } else {
             w.key("children")
             w.beginArray()
-            for c in n.children { w.value(c.number) }
+            for c in children[n.number] ?? [] { w.value(c.number) }
             w.endArray()
         }
         w.endObject()

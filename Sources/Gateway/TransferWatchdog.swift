@@ -1,4 +1,7 @@
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// What the writer of a large response has done so far, read by its watchdog.
@@ -15,6 +18,13 @@ final class TransferProgress: Sendable {
 /// threads and memory. A server too slow to produce is only recorded: the caller is owed
 /// the data, and the breach counts against the platform.
 enum TransferWatchdog {
+    /// Resets the connection (SO_LINGER 0): a plain close would leave megabytes queued in
+    /// the kernel for the slow reader to trickle through, holding the socket for minutes.
+    static func abort(_ channel: any Channel) {
+        guard let provider = channel as? any SocketOptionProvider else { channel.close(promise: nil); return }
+        provider.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in channel.close(promise: nil) }
+    }
+
     static func start(progress: TransferProgress, policy: TransferRatePolicy, clock: any GatewayClock,
                       channel: any Channel, pipe: ChunkPipe) -> Task<Void, Never> {
         Task {
@@ -40,7 +50,7 @@ enum TransferWatchdog {
                 case .clientTooSlow:
                     progress.clientTooSlow.store(true, ordering: .relaxed)
                     pipe.cancel()
-                    channel.close(promise: nil)
+                    abort(channel)
                     return
                 }
             }
