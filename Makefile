@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build, the tests and the demo need (Debian names).
-DEB_PACKAGES := libssh2-1-dev libsqlite3-dev zlib1g-dev openssh-server openssh-client pkg-config gzip
+DEB_PACKAGES := libssh2-1-dev libsqlite3-dev zlib1g-dev openssh-server openssh-client pkg-config gzip curl openssl
 BIN := .build/debug/udtraek
 RELEASE_BIN := .build/release/udtraek
 
-.PHONY: all deps build release demo test clean bench-sftp bench-extract
+.PHONY: all deps build release demo test clean bench-sftp bench-extract bench-gateway gateway-certs
 
 all: build
 
@@ -28,8 +28,12 @@ release: deps
 	$(SWIFT) build -c release
 
 ## Start a private sshd on 127.0.0.1:22022, apply Config/, deliver a sample file, stop.
-demo: build
+demo: build gateway-certs
 	$(BIN) demo --config Config --state Spool
+
+## A throwaway loopback PKI for the lookup gateway in Config/gateway/ (not committed).
+gateway-certs: deps
+	bash Config/make-gateway-certs.sh Config/gateway
 
 ## Build and run every test (Swift Testing; the SFTP tests start their own sshd).
 test: deps
@@ -45,6 +49,10 @@ bench-sftp: release
 ## A 1-million-person CPR status extract (national and København) at gzip levels 1 and 6, against `gzip`.
 bench-extract: release
 	bash Benchmarks/bench-extract.sh
+
+## Person lookups through the gateway with mTLS vs a bare Hummingbird endpoint, 30 s each; large-response MB/s.
+bench-gateway: release
+	bash Benchmarks/bench-gateway.sh
 
 clean:
 	rm -rf .build

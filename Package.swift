@@ -102,7 +102,12 @@ let package = Package(
         .executableTarget(
             name: "udtraek",
             dependencies: [
-                "SFTPClient", "Store", "Configuration", "Delivery", "Extracts", "Scheduling", "UdtraekTesting", "BusinessCalendar", "Gateway",
+                "SFTPClient", "Store", "Configuration", "Delivery", "Extracts", "Scheduling", "UdtraekTesting", "BusinessCalendar", "Gateway", "SourceStubs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
