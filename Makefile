@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build, the tests and the demo need (Debian names).
-DEB_PACKAGES := libssh2-1-dev libsqlite3-dev zlib1g-dev openssh-server openssh-client pkg-config gzip
+DEB_PACKAGES := libssh2-1-dev libsqlite3-dev zlib1g-dev openssh-server openssh-client pkg-config gzip curl openssl
 BIN := .build/debug/udtraek
 RELEASE_BIN := .build/release/udtraek
 
-.PHONY: all deps build release demo test clean bench-sftp bench-extract bench-monitor
+.PHONY: all deps build release demo test clean bench-sftp bench-extract bench-monitor bench-gateway gateway-certs
 
 all: build
 
@@ -28,8 +28,12 @@ release: deps
 	$(SWIFT) build -c release
 
 ## Start a private sshd on 127.0.0.1:22022, apply Config/, deliver a sample file, stop.
-demo: build
+demo: build gateway-certs
 	$(BIN) demo --config Config --state Spool
+
+## A throwaway loopback PKI for the lookup gateway in Config/gateway/ (not committed).
+gateway-certs: deps
+	bash Config/make-gateway-certs.sh Config/gateway
 
 ## Build and run every test (Swift Testing; the SFTP tests start their own sshd).
 test: deps
@@ -49,6 +53,9 @@ bench-extract: release
 ## One pickup-monitoring pass over 1,000 inboxes x 10 files on a loopback sshd (time, sessions opened).
 bench-monitor: release
 	bash Benchmarks/bench-monitor.sh
+## Person lookups through the gateway with mTLS vs a bare Hummingbird endpoint, 30 s each; large-response MB/s.
+bench-gateway: release
+	bash Benchmarks/bench-gateway.sh
 
 clean:
 	rm -rf .build

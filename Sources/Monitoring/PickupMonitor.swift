@@ -316,6 +316,27 @@ public final class PickupMonitor: @unchecked Sendable {
         return notices.first
     }
 
+    /// The gateway calls this when a service's share of calls beyond its service target
+    /// passes the configured threshold. One alarm per service and day (Copenhagen), so a
+    /// bad afternoon is one incident, not one per call; resolved by acknowledgement.
+    @discardableResult
+    public func serviceTargetBreached(service: String, breaches: Int, calls: Int, share: Double, threshold: Double,
+                                      now: Date? = nil) throws -> AlarmNotice? {
+        let now = now ?? clock()
+        let config = try store.configuration()
+        let notifier = AlarmNotifier(webhooks: config.monitoring.settings.webhooks, logger: logger)
+        let day = String(AlarmPlanner.iso(now).prefix(10))
+        let summary = String(format: "lookup service %@ missed its service target in %d of %d calls (%.1f%%, threshold %.1f%%)",
+                             service, breaches, calls, share * 100, threshold * 100)
+        let alarm = AlarmRecord(dedupKey: "gateway:\(service):\(day)", kind: .serviceTargetBreaches, severity: .critical,
+                                system: nil, summary: summary, raisedAt: now,
+                                repeatEverySeconds: config.monitoring.settings.repeatEverySeconds)
+        let notices = try store.applyMonitorPass(pickups: [], alarms: [.raise(alarm, detail: summary)], now: now,
+                                                 notify: { notifier.webhookRows($0) })
+        notices.forEach(notifier.log)
+        return notices.first
+    }
+
     /// An operator acknowledges an alarm: reminders stop; it still resolves when its cause clears.
     @discardableResult
     public func acknowledge(alarmId: Int64, by actor: String, note: String = "", now: Date? = nil) throws -> [AlarmNotice] {

@@ -117,6 +117,7 @@ enum Migrations {
         }
         registerSchedulingMigration(&m)
         registerMonitoring(&m)
+        registerGatewayMigrations(&m)
         return m
     }
 }

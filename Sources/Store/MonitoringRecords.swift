@@ -106,11 +106,15 @@ public enum AlarmKind: String, Codable, Sendable, CaseIterable {
     case deliveryFailing = "delivery.failing"
     case extractMissing = "extract.missing"
     case webhookFailing = "webhook.failing"
+    /// A lookup service of the gateway missed its service target in more calls than the
+    /// configured share.
+    case serviceTargetBreaches = "gateway.service_target"
 
     /// Alarms about something that cannot get better by itself (a removed file, a missed
-    /// extract) end when an operator acknowledges them; the others when the cause clears.
+    /// extract, calls already answered too slowly) end when an operator acknowledges them;
+    /// the others when the cause clears.
     public var resolvesOnAcknowledgement: Bool {
-        [.pickupExpired, .extractMissing].contains(self)
+        [.pickupExpired, .extractMissing, .serviceTargetBreaches].contains(self)
     }
 }
 

@@ -7,10 +7,13 @@ public struct Municipality: Codable, Sendable, Equatable, FetchableRecord, Persi
     /// Four digits, zero-padded ("0101").
     public var code: String
     public var name: String
+    /// The municipality's UUID: callers of the gateway name it as `UserUUID`.
+    public var uuid: String?
 
-    public init(code: String, name: String) {
+    public init(code: String, name: String, uuid: String? = nil) {
         self.code = code
         self.name = name
+        self.uuid = uuid
     }
 }
 

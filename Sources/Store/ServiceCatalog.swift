@@ -14,6 +14,8 @@ public enum ServiceCatalog {
         PlatformService(key: "kle-extract", uuid: "0b9e7d41-58a2-4f3c-8d16-2e4a6c8b0f71", title: "Klassifikation: KLE emneplan extracts"),
         PlatformService(key: "cpr-lookup", uuid: "c4e1a8f2-7d39-4b65-a0c2-9e8f7d6c5b42", title: "CPR person lookup and search"),
         PlatformService(key: "kle-lookup", uuid: "e2d4f6a8-1b3c-4d5e-8f70-a1b2c3d4e5f6", title: "KLE lookup"),
+        PlatformService(key: "cpr-population", uuid: "5d8c3b1a-96e4-4f27-b0a3-7c2e9d14f865", title: "CPR: the municipality's whole population as a stream"),
+        PlatformService(key: "kle-plan", uuid: "9a7b2e64-0c1d-4e85-a3f6-d1e2b48c7f90", title: "KLE: the whole emneplan as XML"),
     ]
 
     public static func service(key: String) -> PlatformService? { all.first { $0.key == key } }

@@ -67,6 +67,7 @@ public final class Store: Sendable {
             for m in snapshot.municipalities { try m.save(db) }
             for s in snapshot.systems { try s.save(db) }
             for a in snapshot.agreements { try a.save(db) }
+            try snapshot.gateway.save(db)
             try snapshot.sources.save(db)
             for e in snapshot.extracts { try e.save(db) }
             try ScheduleRow.replace(db, with: snapshot.schedules, now: audit.at)
@@ -140,13 +141,16 @@ public struct ConfigurationSnapshot: Sendable, Equatable {
     public var api: APISettings
     /// Pickup monitoring: platform settings and per-receiver rules.
     public var monitoring: MonitoringConfiguration
+    public var gateway: GatewayConfiguration
 
     public init(platform: PlatformSettings = PlatformSettings(), municipalities: [Municipality] = [],
                 systems: [ReceiverSystem] = [], agreements: [ServiceAgreement] = [],
                 sources: SourceSettings = SourceSettings(), extracts: [ExtractDefinition] = [],
                 schedules: [ExtractSchedule] = [], api: APISettings = APISettings(),
-                monitoring: MonitoringConfiguration = MonitoringConfiguration()) {
+                monitoring: MonitoringConfiguration = MonitoringConfiguration(),
+                gateway: GatewayConfiguration = GatewayConfiguration()) {
         self.monitoring = monitoring
+        self.gateway = gateway
         self.platform = platform
         self.schedules = schedules
         self.api = api
@@ -169,7 +173,8 @@ extension ConfigurationSnapshot {
             extracts: try ExtractDefinition.order(Column("name")).fetchAll(db),
             schedules: try ScheduleRow.order(Column("extract")).fetchAll(db).map(\.schedule),
             api: try APISettings.fetch(db),
-            monitoring: try MonitoringConfiguration.fetch(db))
+            monitoring: try MonitoringConfiguration.fetch(db),
+            gateway: try GatewayConfiguration.fetch(db))
     }
 }
 

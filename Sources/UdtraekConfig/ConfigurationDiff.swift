@@ -27,7 +27,7 @@ public struct ConfigurationDiff: Sendable, Equatable {
         ])
         if !platformFields.isEmpty { changes.append(Change(kind: .changed, subject: "platform", fields: platformFields)) }
         changes += diff(current.municipalities, desired.municipalities, id: \.code, label: "municipality", fields: [
-            ("name", { $0.name }),
+            ("name", { $0.name }), ("uuid", { $0.uuid ?? "" }),
         ])
         changes += diff(current.systems, desired.systems, id: \.name, label: "system", fields: [
             ("uuid", { $0.uuid ?? "" }), ("description", { $0.description }),
@@ -64,7 +64,32 @@ public struct ConfigurationDiff: Sendable, Equatable {
         ])
         if !apiFields.isEmpty { changes.append(Change(kind: .changed, subject: "api", fields: apiFields)) }
         changes += monitoringChanges(current.monitoring, desired.monitoring)
+        changes += gatewayChanges(current.gateway, desired.gateway)
         return ConfigurationDiff(changes: changes)
+    }
+
+    static func gatewayChanges(_ old: GatewayConfiguration, _ new: GatewayConfiguration) -> [Change] {
+        var changes: [Change] = []
+        switch (old.settings, new.settings) {
+        case (nil, nil): break
+        case (nil, .some): changes.append(Change(kind: .added, subject: "gateway", fields: []))
+        case (.some, nil): changes.append(Change(kind: .removed, subject: "gateway", fields: []))
+        case (let a?, let b?):
+            let getters: [(String, (GatewaySettings) -> String)] = [
+                ("listen.host", { $0.host }), ("listen.port", { String($0.port) }),
+                ("tls.certificate", { $0.certificatePath ?? "" }), ("tls.private_key", { $0.privateKeyPath ?? "" }),
+                ("tls.client_ca", { $0.clientCAPath ?? "" }), ("plain_http", { String($0.plainHTTP) }),
+                ("max_concurrent_calls_per_system", { String($0.maxConcurrentCallsPerSystem) }),
+                ("breach_alarm_share", { String($0.breachAlarmShare) }),
+                ("slow_client_grace_seconds", { String($0.slowClientGraceSeconds) }),
+            ]
+            let fields = fieldChanges(a, b, getters)
+            if !fields.isEmpty { changes.append(Change(kind: .changed, subject: "gateway", fields: fields)) }
+        }
+        changes += diff(old.certificates, new.certificates, id: \.system, label: "certificate of system", fields: [
+            ("subject", { $0.subject ?? "" }), ("fingerprint", { $0.fingerprint ?? "" }),
+        ])
+        return changes
     }
 
     private static func diff<T>(_ old: [T], _ new: [T], id: KeyPath<T, String>, label: String,

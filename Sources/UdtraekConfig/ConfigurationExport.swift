@@ -12,7 +12,9 @@ public enum ConfigurationExport {
         out.append("  cpr: { seed: \(snapshot.sources.cprSeed), persons: \(snapshot.sources.cprPersons) }")
         out.append("  kle: { seed: \(snapshot.sources.kleSeed) }")
         out.append("municipalities:")
-        for m in snapshot.municipalities { out.append("  - { code: \"\(m.code)\", name: \(quote(m.name)) }") }
+        for m in snapshot.municipalities {
+            out.append("  - { code: \"\(m.code)\", name: \(quote(m.name))" + (m.uuid.map { ", uuid: \($0)" } ?? "") + " }")
+        }
         out.append("systems:")
         for s in snapshot.systems {
             out.append("  - name: \(s.name)")
@@ -30,6 +32,7 @@ public enum ConfigurationExport {
             for f in s.hostKeyFingerprints { out.append("        - \(quote(f))") }
             out.append("      existing_target: \(s.existingTarget.rawValue)")
             out += monitoringLines(system: s.name, snapshot.monitoring)
+            if let c = snapshot.gateway.certificates.first(where: { $0.system == s.name }) { out += gatewayCertificate(c) }
         }
         out.append("agreements:")
         for a in snapshot.agreements {
@@ -58,6 +61,7 @@ public enum ConfigurationExport {
             }
         }
         out += monitoringSettingsLines(snapshot.monitoring.settings)
+        out += gatewaySection(snapshot.gateway.settings)
         return out.joined(separator: "\n") + "\n"
     }
 

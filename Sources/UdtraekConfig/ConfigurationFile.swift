@@ -73,7 +73,7 @@ struct SnapshotReader {
     let issues: IssueCollector
     let baseDirectory: String
 
-    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts", "api", "monitoring"]
+    static let topLevelKeys = ["platform", "sources", "municipalities", "systems", "agreements", "extracts", "api", "monitoring", "gateway"]
 
     mutating func read(_ root: YAMLValue) -> ConfigurationSnapshot {
         var snapshot = ConfigurationSnapshot()
@@ -95,6 +95,8 @@ struct SnapshotReader {
         reportDuplicates(top["municipalities"]?.sequence(), id: "code", "municipality code")
         reportDuplicates(top["systems"]?.sequence(), id: "name", "system name")
         reportDuplicates(agreementValues, id: "uuid", "agreement uuid")
+        snapshot.gateway = GatewayConfiguration(settings: top["gateway"].flatMap(readGateway),
+                                                certificates: readSystemCertificates(top["systems"]?.sequence()))
         return snapshot
     }
 
@@ -110,7 +112,7 @@ struct SnapshotReader {
     }
 
     private func readMunicipality(_ value: YAMLValue) -> Municipality? {
-        guard let map = value.mapping(allowed: ["code", "name"]) else { return nil }
+        guard let map = value.mapping(allowed: ["code", "name", "uuid"]) else { return nil }
         let code = required(map, "code", in: value)?.string()
         let name = required(map, "name", in: value)?.string()
         if let code, !(code.count == 4 && code.allSatisfy(\.isASCII) && code.allSatisfy(\.isNumber)) {
@@ -122,11 +124,11 @@ struct SnapshotReader {
             return nil
         }
         guard let code, let name else { return nil }
-        return Municipality(code: code, name: name)
+        return Municipality(code: code, name: name, uuid: readMunicipalityUUID(map))
     }
 
     private func readSystem(_ value: YAMLValue) -> ReceiverSystem? {
-        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring"]) else { return nil }
+        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring", "certificate"]) else { return nil }
         let name = required(map, "name", in: value)?.string()
         if let name, name.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) == nil {
             map["name"]?.report("'\(name)' may hold only lowercase letters, digits, '.', '_' and '-'")

@@ -3,6 +3,7 @@ import ArgumentParser
 import Delivery
 import Extracts
 import Foundation
+import Gateway
 import Logging
 import Metrics
 import Monitoring
@@ -85,6 +86,18 @@ struct ServeCommand: AsyncParsableCommand {
             services.append(.init(service: admin.application(host: host, port: Int(listen[listen.index(after: colon)...])!)))
             logger.notice("admin API on http://\(listen)/api/v1")
         }
+        if try store.configuration().gateway.settings != nil {
+            let gateway: GatewayServer
+            do {
+                gateway = try GatewayServer(store: store, logger: Logger(label: "udtraek.gateway"),
+                                            alarms: MonitorBreachAlarms(monitor: monitor, logger: logger))
+                services.append(.init(service: try gateway.makeApplication()))
+            } catch {
+                throw Failure("the lookup gateway cannot start: \(error)")
+            }
+            let s = gateway.settings
+            logger.notice("lookup gateway on \(s.plainHTTP ? "http" : "https")://\(s.host):\(s.port)")
+        }
         logger.notice("serving \(global.stateDirectory)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
@@ -126,6 +139,21 @@ final class DeliveryWorker: Service, @unchecked Sendable {
         } onGracefulShutdown: { [self] in
             logger.notice("stopping after the delivery in flight")
             stop.set()
+        }
+    }
+}
+
+/// Gateway breach alarms into the monitor's alarm table (and so its log and webhooks).
+struct MonitorBreachAlarms: BreachAlarmSink {
+    let monitor: PickupMonitor
+    let logger: Logger
+
+    func raise(_ alarm: BreachAlarm) {
+        do {
+            try monitor.serviceTargetBreached(service: alarm.service, breaches: alarm.breaches, calls: alarm.calls,
+                                              share: alarm.share, threshold: alarm.threshold)
+        } catch {
+            logger.error("cannot record the service-target alarm of \(alarm.service): \(error)")
         }
     }
 }

@@ -1,0 +1,76 @@
+import Logging
+import Metrics
+import Synchronization
+
+/// Where breach alarms go. The alarm system connects here; the default logs at error level.
+public protocol BreachAlarmSink: Sendable {
+    func raise(_ alarm: BreachAlarm)
+}
+
+public struct BreachAlarm: Sendable, Equatable {
+    public var service: String
+    public var breaches: Int
+    public var calls: Int
+    public var share: Double
+    public var threshold: Double
+}
+
+public struct LoggingBreachAlarmSink: BreachAlarmSink {
+    let logger: Logger
+    public init(logger: Logger) { self.logger = logger }
+    public func raise(_ alarm: BreachAlarm) {
+        logger.error("service target breaches above threshold", metadata: [
+            "gateway.service": "\(alarm.service)", "gateway.breaches": "\(alarm.breaches)",
+            "gateway.calls": "\(alarm.calls)", "gateway.share": "\(alarm.share)", "gateway.threshold": "\(alarm.threshold)",
+        ])
+    }
+}
+
+/// Counts calls and breaches per service (in memory and as swift-metrics counters
+/// `gateway_calls_total` / `gateway_breaches_total` with labels service and side), and
+/// raises an alarm once a service's breach share exceeds the threshold, judged after at
+/// least `minimumCalls` calls so one slow call after a restart does not page anyone.
+/// It raises again only after the share has dropped back under the threshold.
+public final class BreachMonitor: Sendable {
+    struct Tally { var calls = 0; var breaches = 0; var alarmed = false }
+    let threshold: Double
+    let minimumCalls: Int
+    let sink: any BreachAlarmSink
+    let tallies = Mutex<[String: Tally]>([:])
+
+    public init(threshold: Double, minimumCalls: Int = 20, sink: any BreachAlarmSink) {
+        self.threshold = threshold
+        self.minimumCalls = minimumCalls
+        self.sink = sink
+    }
+
+    /// `breach` is `server`, `client` or nil.
+    public func record(service: String, breach: String?) {
+        Counter(label: "gateway_calls_total", dimensions: [("service", service)]).increment()
+        if let breach {
+            Counter(label: "gateway_breaches_total", dimensions: [("service", service), ("side", breach)]).increment()
+        }
+        let alarm: BreachAlarm? = tallies.withLock { all in
+            var t = all[service, default: Tally()]
+            t.calls += 1
+            // Client-side breaches are the caller's doing; they are counted, not alarmed.
+            if breach == "server" { t.breaches += 1 }
+            let share = Double(t.breaches) / Double(t.calls)
+            var raise: BreachAlarm?
+            if t.calls >= minimumCalls && share > threshold && !t.alarmed {
+                t.alarmed = true
+                raise = BreachAlarm(service: service, breaches: t.breaches, calls: t.calls, share: share, threshold: threshold)
+            } else if t.alarmed && share <= threshold {
+                t.alarmed = false
+            }
+            all[service] = t
+            return raise
+        }
+        if let alarm { sink.raise(alarm) }
+    }
+
+    /// (calls, server breaches) so far for a service.
+    public func counts(service: String) -> (calls: Int, breaches: Int) {
+        tallies.withLock { all in all[service].map { ($0.calls, $0.breaches) } ?? (0, 0) }
+    }
+}

@@ -1,0 +1,140 @@
+import BusinessCalendar
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import SourceStubs
+import Store
+
+/// The path every call takes: identify the certificate, read the invocation context,
+/// authorise, take a concurrency slot, do the work within its service target, answer,
+/// and audit. Faults are answered with JSON bodies and audited like successes.
+struct GatewayCallHandler: Sendable {
+    let store: Store
+    let settings: GatewaySettings
+    let targets: ServiceTargets
+    let clock: any GatewayClock
+    let today: @Sendable () -> CivilDate
+    let directory: DirectoryCache
+    let limiter: ConcurrencyLimiter
+    let auditor: CallAuditor
+    let breaches: BreachMonitor
+    let identities: IdentityCache
+    let cpr: CPRService
+    let kle: KLEPlanCache
+    let logger: Logger
+
+    static let contextHeaders: [(String, HTTPField.Name)] = (InvocationContext.requiredFields + InvocationContext.optionalFields)
+        .map { ($0, HTTPField.Name($0)!) }
+    static let retryAfter = HTTPField.Name("Retry-After")!
+    static let requestIDHeader = HTTPField.Name("X-Request-Id")!
+
+    /// What is known about a call so far, for its audit row.
+    struct CallRecord {
+        var start: UInt64
+        var at: Date
+        var requestID: String
+        var operation: GatewayOperation
+        var identity: CallerIdentity?
+        var context: InvocationContext?
+        var authorised: AuthorisedCall?
+    }
+
+    /// Runs the checks shared by all operations; on success the call holds a concurrency slot.
+    func admit(_ op: GatewayOperation, _ request: Request, _ context: GatewayRequestContext) async -> (CallRecord, Result<AuthorisedCall, GatewayFault>) {
+        var record = CallRecord(start: clock.nanoseconds(), at: Date(), requestID: Self.newRequestID(),
+                                operation: op)
+        if !settings.plainHTTP {
+            guard let cert = await context.peerCertificate(), let identity = identities.identity(of: cert) else {
+                return (record, .failure(.forbidden("no client certificate was presented on this connection")))
+            }
+            record.identity = identity
+        }
+        let headers = request.headers
+        let parsed = InvocationContext.parse { name in
+            Self.contextHeaders.first { $0.0 == name }.flatMap { headers[$0.1] }
+        }
+        guard case .success(let ctx) = parsed else {
+            if case .failure(let fault) = parsed { return (record, .failure(fault)) }
+            fatalError("unreachable")
+        }
+        record.context = ctx
+        switch directory.current().authorise(identity: record.identity, context: ctx, service: op.service, plainHTTP: settings.plainHTTP) {
+        case .failure(let fault):
+            return (record, .failure(fault))
+        case .success(let call):
+            record.authorised = call
+            guard limiter.acquire(call.system.name) else {
+                return (record, .failure(GatewayFault(
+                    status: 429, code: "too-many-calls",
+                    message: "this system already has \(settings.maxConcurrentCallsPerSystem) calls in progress; wait for them, then retry",
+                    retryAfter: 1)))
+            }
+            return (record, .success(call))
+        }
+    }
+
+    /// A call answered with one JSON document: `work` must finish within the class's limit.
+    func respond(_ op: GatewayOperation, _ request: Request, _ context: GatewayRequestContext,
+                 work: (AuthorisedCall, Deadline) throws(GatewayFault) -> String) async -> Response {
+        let (record, admitted) = await admit(op, request, context)
+        let result: Result<String, GatewayFault>
+        switch admitted {
+        case .failure(let fault):
+            result = .failure(fault)
+        case .success(let call):
+            let deadline = Deadline(clock: clock, start: record.start, limit: targets.limit(op.serviceClass))
+            do throws(GatewayFault) {
+                let body = try work(call, deadline)
+                try deadline.check()
+                result = .success(body)
+            } catch {
+                result = .failure(error)
+            }
+            limiter.release(call.system.name)
+        }
+        let status: Int
+        let text: String
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", Self.requestIDHeader: record.requestID]
+        switch result {
+        case .success(let body):
+            status = 200
+            text = body
+        case .failure(let fault):
+            status = fault.status
+            text = fault.json(requestID: record.requestID)
+            if let after = fault.retryAfter { headers[Self.retryAfter] = String(after) }
+        }
+        let buffer = ByteBuffer(string: text)
+        let elapsed = clock.nanoseconds() &- record.start
+        let breach = status == 504 || (record.authorised != nil && Double(elapsed) / 1e9 > targets.limit(op.serviceClass).seconds)
+        audit(record, status: status, outcome: result.outcome, elapsedNs: elapsed, firstByteNs: nil,
+              bytes: buffer.readableBytes, breach: breach ? "server" : nil)
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    func audit(_ r: CallRecord, status: Int, outcome: String, elapsedNs: UInt64, firstByteNs: UInt64?, bytes: Int, breach: String?) {
+        auditor.record(GatewayCall(
+            at: r.at, requestID: r.requestID, operation: r.operation.name, system: r.authorised?.system.name,
+            certificate: r.authorised == nil ? r.identity?.auditText : nil,
+            municipality: r.authorised?.municipality.code, agreementUUID: r.context?.serviceAgreementUUID,
+            service: r.operation.service.key, onBehalfOfUser: r.context?.onBehalfOfUser,
+            callersCallID: r.context?.callersServiceCallIdentifier, accountingInfo: r.context?.accountingInfo,
+            status: status, outcome: outcome, durationMs: Double(elapsedNs) / 1e6,
+            firstByteMs: firstByteNs.map { Double($0) / 1e6 }, bytes: bytes, breach: breach))
+        // Only calls that reached the service count towards its target.
+        if r.authorised != nil { breaches.record(service: r.operation.service.key, breach: breach) }
+    }
+
+    static func newRequestID() -> String { UUID().uuidString.lowercased() }
+}
+
+extension Result where Success == String, Failure == GatewayFault {
+    var outcome: String {
+        switch self {
+        case .success: "ok"
+        case .failure(let f): f.outcome
+        }
+    }
+}

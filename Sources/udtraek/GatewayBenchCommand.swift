@@ -1,0 +1,137 @@
+import ArgumentParser
+import UdtraekConfig
+import Dispatch
+import Foundation
+import Gateway
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Store
+
+/// `udtraek bench gateway`: starts the gateway and a bare Hummingbird endpoint with the
+/// same mTLS setup in this process, drives each with keep-alive connections from a small
+/// NIO client for a fixed time, and prints calls/s, latency percentiles, errors, the ratio,
+/// and the large response's MB/s. Loopback only; for `make bench-gateway`.
+struct GatewayBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway", abstract: "Load-test the lookup gateway against a bare Hummingbird baseline.")
+
+    @Option(help: "Seconds per run.") var seconds: Int = 30
+    @Option(help: "Concurrent keep-alive connections.") var connections: Int = 32
+    @Option(help: "Synthetic CPR population size.") var persons: Int = 100_000
+    @Option(help: "Folder with the PKI made by Config/make-gateway-certs.sh.") var certs: String = "Config/gateway"
+
+    func run() throws {
+        let box = ResultBox()
+        let semaphore = DispatchSemaphore(value: 0)
+        let (seconds, connections, persons, certs) = (self.seconds, self.connections, self.persons, self.certs)
+        Task {
+            do { try await GatewayLoad(seconds: seconds, connections: connections, persons: persons, certs: certs).run() } catch { box.error = error }
+            semaphore.signal()
+        }
+        semaphore.wait()
+        if let error = box.error { throw error }
+    }
+
+    final class ResultBox: @unchecked Sendable { var error: (any Error)? }
+}
+
+struct GatewayLoad {
+    let seconds: Int
+    let connections: Int
+    let persons: Int
+    let certs: String
+
+    func run() async throws {
+        let certs = URL(fileURLWithPath: self.certs).standardizedFileURL.path
+        let dir = NSTemporaryDirectory() + "udtraek-bench-gateway-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let kbh = "1f0a2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b", system = "240164c6-3999-4b65-b20d-8a3c7f4a25d3"
+        let agreement = "bd71a7fa-222d-4f84-9142-2a011a710026", population = "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7"
+        let config = """
+        sources: { epoch: 2020-01-01, cpr: { seed: 7, persons: \(persons) }, kle: { seed: 3 } }
+        municipalities: [ { code: "0101", name: København, uuid: \(kbh) } ]
+        systems:
+          - name: sag-kbh
+            uuid: \(system)
+            inbox: { host: 127.0.0.1, port: 2222, user: u, private_key: /nonexistent, host_key_fingerprints: [SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE] }
+            certificate: { subject: "CN=sag-kbh,O=udtraek demo" }
+        agreements:
+          - { uuid: \(agreement), system: sag-kbh, municipality: "0101", service: cpr-lookup, state: approved }
+          - { uuid: \(population), system: sag-kbh, municipality: "0101", service: cpr-population, state: approved }
+        gateway:
+          listen: { host: 127.0.0.1, port: 0 }
+          tls: { certificate: \(certs)/server.pem, private_key: \(certs)/server.key, client_ca: \(certs)/ca.pem }
+          max_concurrent_calls_per_system: 100000
+        """
+        try config.write(toFile: dir + "/udtraek.yaml", atomically: true, encoding: .utf8)
+        let store = try Store(stateDirectory: dir)
+        try ConfigurationFile.load(path: dir + "/udtraek.yaml").apply(to: store, actor: "bench")
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let server = try GatewayServer(store: store, logger: logger)
+
+        // PNRs of København residents to look up, round robin.
+        let pop = SourceStubsAccess.population(seed: 7, persons: persons)
+        let pnrs = SourceStubsAccess.residents(pop, municipality: "0101", count: 1000, on: GatewayServer.copenhagenToday())
+
+        let (portStream, portCont) = AsyncStream<Int>.makeStream()
+        let (basePortStream, basePortCont) = AsyncStream<Int>.makeStream()
+        let app = try server.makeApplication(onServerRunning: { portCont.yield($0) })
+        let baseline = try server.makeBaselineApplication(onServerRunning: { basePortCont.yield($0) })
+        let appTask = Task { try await app.runService() }
+        let baseTask = Task { try await baseline.runService() }
+        defer { appTask.cancel(); baseTask.cancel() }
+        var port = 0, basePort = 0
+        for await p in portStream { port = p; break }
+        for await p in basePortStream { basePort = p; break }
+
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certs + "/sag-kbh.pem").map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: certs + "/sag-kbh.key", format: .pem))
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(certs + "/ca.pem"))
+        let context = try NIOSSLContext(configuration: tls)
+        var headers = HTTPHeaders([("Host", "localhost"), ("ServiceAgreementUUID", agreement), ("UserSystemUUID", system),
+                                   ("UserUUID", kbh), ("ServiceUUID", ServiceCatalog.service(key: "cpr-lookup")!.uuid)])
+
+        print("gateway benchmark: \(connections) keep-alive mTLS connections, \(seconds) s per run, \(ProcessInfo.processInfo.activeProcessorCount) cores (client and servers share them)")
+        let base = try await LoadRun.run(port: basePort, context: context, connections: connections, seconds: seconds,
+                                         headers: HTTPHeaders([("Host", "localhost")]), paths: ["/constant"])
+        print(base.line("bare Hummingbird /constant"))
+        let ours = try await LoadRun.run(port: port, context: context, connections: connections, seconds: seconds,
+                                         headers: headers, paths: pnrs.map { "/cpr/persons/\($0)" })
+        print(ours.line("gateway /cpr/persons/{pnr}"))
+        print(String(format: "ratio gateway/bare: %.2f", ours.rate / max(base.rate, 1)))
+
+        headers.replaceOrAdd(name: "ServiceAgreementUUID", value: population)
+        headers.replaceOrAdd(name: "ServiceUUID", value: ServiceCatalog.service(key: "cpr-population")!.uuid)
+        for format in ["cpr", "ndjson"] {
+            let large = try await LoadRun.run(port: port, context: context, connections: 1, seconds: 0,
+                                              headers: headers, paths: ["/cpr/population?format=\(format)"], once: true)
+            print(String(format: "large /cpr/population?format=%@: %.1f MB in %.2f s = %.1f MB/s", format,
+                         Double(large.bytes) / 1e6, large.elapsed, Double(large.bytes) / 1e6 / large.elapsed))
+        }
+        server.auditor.flush()
+    }
+}
+
+/// Test-data helpers kept out of the command's body.
+import SourceStubs
+import BusinessCalendar
+enum SourceStubsAccess {
+    static func population(seed: UInt64, persons: Int) -> CPRPopulation {
+        CPRPopulation(seed: seed, size: persons, epoch: CivilDate(year: 2020, month: 1, day: 1)!)
+    }
+
+    static func residents(_ p: CPRPopulation, municipality: String, count: Int, on date: CivilDate) -> [String] {
+        var out: [String] = []
+        for i in 0..<p.slotCount where out.count < count {
+            if let person = p.person(index: i, on: date), person.address.municipalityCode == municipality { out.append(person.pnr) }
+        }
+        return out
+    }
+}
