@@ -117,6 +117,7 @@ enum Migrations {
         }
         registerSchedulingMigration(&m)
         registerMonitoring(&m)
+        registerChangeOrders(&m)
         return m
     }
 }

@@ -106,11 +106,13 @@ public enum AlarmKind: String, Codable, Sendable, CaseIterable {
     case deliveryFailing = "delivery.failing"
     case extractMissing = "extract.missing"
     case webhookFailing = "webhook.failing"
+    /// A technical change order failed (the incident); its change was rolled back.
+    case changeFailed = "change.failed"
 
     /// Alarms about something that cannot get better by itself (a removed file, a missed
     /// extract) end when an operator acknowledges them; the others when the cause clears.
     public var resolvesOnAcknowledgement: Bool {
-        [.pickupExpired, .extractMissing].contains(self)
+        [.pickupExpired, .extractMissing, .changeFailed].contains(self)
     }
 }
 

@@ -1,5 +1,6 @@
 import AdminAPI
 import ArgumentParser
+import ChangeOrders
 import Delivery
 import Extracts
 import Foundation
@@ -57,11 +58,14 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.error("cannot raise the missing-extract alarm for \(extract): \(error)")
             }
         }
+        let changes = ChangeExecutorService(executor: ChangeExecutor(store: store, logger: Logger(label: "udtraek.changes")))
         let delivery = DeliveryWorker(service: DeliveryService(store: store, logger: Logger(label: "udtraek.delivery")),
                                       poll: poll, logger: logger)
         if once {
             scheduler.decideDueSlots(now: Date())
             while !scheduler.startClaimableRuns().isEmpty { scheduler.waitForRuns() }
+            let changed = try changes.executor.runDueBlocking()
+            logger.notice("change orders: completed \(changed.completed), failed \(changed.failed), old keys retired \(changed.retiredKeys)")
             delivery.deliverDue(until: { false })
             let pass = try monitor.runPassBlocking()
             monitor.close()
@@ -73,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: scheduler), .init(service: delivery),
             .init(service: PickupMonitorService(monitor: monitor, sender: webhooks)),
+            .init(service: changes),
         ]
         let api = try store.apiSettings()
         if let listen = api.listen {
@@ -81,7 +86,8 @@ struct ServeCommand: AsyncParsableCommand {
             let colon = listen.lastIndex(of: ":")!
             let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let admin = AdminAPI(store: store, runner: runner, tokens: tokens, logger: Logger(label: "udtraek.api"),
-                                 metrics: metrics, runRequested: { scheduler.nudge() })
+                                 metrics: metrics, runRequested: { scheduler.nudge() },
+                                 changeSubmitted: { changes.nudge() })
             services.append(.init(service: admin.application(host: host, port: Int(listen[listen.index(after: colon)...])!)))
             logger.notice("admin API on http://\(listen)/api/v1")
         }
