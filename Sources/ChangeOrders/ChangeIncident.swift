@@ -18,7 +18,7 @@ enum ChangeIncident {
                                 rule: order.kind.rawValue,
                                 summary: "change order \(order.id ?? 0) (\(order.kind.rawValue), \(ref)) for \(order.system) failed: \(what)",
                                 raisedAt: now, repeatEverySeconds: settings.repeatEverySeconds)
-        let notices = try store.applyMonitorPass(pickups: [], alarms: [.raise(alarm, detail: what)], now: now,
+        let notices = try store.applyMonitorPass(pickups: [], alarms: [.raise(alarm, detail: "receipts: udtraek change show \(order.id ?? 0)")], now: now,
                                                  notify: { notifier.webhookRows($0) })
         notices.forEach(notifier.log)
     }

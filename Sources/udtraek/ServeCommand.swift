@@ -13,13 +13,13 @@ import ServiceLifecycle
 import Store
 
 /// The long-running service: recovers what a crash left, then runs the scheduler, the
-/// delivery worker, the pickup monitor and (when configured) the admin API as one ServiceGroup until SIGTERM
+/// delivery worker, the pickup monitor, the change-order executor and (when configured) the admin API as one ServiceGroup until SIGTERM
 /// or SIGINT. On a stop, runs being produced go back to the queue and the delivery in
 /// flight finishes.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the scheduler, the delivery worker, the pickup monitor and the admin API until stopped.",
+        abstract: "Run the scheduler, the delivery worker, the pickup monitor, the change-order executor and the admin API until stopped.",
         discussion: """
         At start-up, runs and deliveries a crash interrupted are settled (a scheduled run is queued again) and \
         leftover files in STATE/outbox are removed. Schedules are decided from the state database (`udtraek config \
