@@ -97,9 +97,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ChangeOrders",
+            dependencies: [
+                "Store", "SFTPClient", "Monitoring", "UdtraekConfig",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "AdminAPI",
             dependencies: [
-                "Store", "Extracts", "Scheduler",
+                "Store", "Extracts", "Scheduler", "ChangeOrders",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -130,7 +138,7 @@ let package = Package(
             name: "udtraek",
             dependencies: [
                 "SFTPClient", "Store", "UdtraekConfig", "Delivery", "Extracts", "Scheduling", "Scheduler", "AdminAPI",
-                "UdtraekTesting", "BusinessCalendar", "Monitoring",
+                "UdtraekTesting", "BusinessCalendar", "Monitoring", "ChangeOrders",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -158,6 +166,10 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "UdtraekConfig", "UdtraekTesting"]),
+        .testTarget(name: "ChangeOrderTests", dependencies: [
+            "ChangeOrders", "AdminAPI", "Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "SFTPClient",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "BusinessCalendar",
                                                             .product(name: "Metrics", package: "swift-metrics")]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "Gzip", "BusinessCalendar",

@@ -1,4 +1,5 @@
 import BusinessCalendar
+import ChangeOrders
 import Extracts
 import Foundation
 import Hummingbird
@@ -26,6 +27,8 @@ public struct AdminRequestContext: RequestContext {
 /// - `GET /api/v1/runs/{id}`, `GET /api/v1/runs?extract=NAME&limit=N`: run history.
 /// - `POST /api/v1/runs/{id}/cancel`: takes a queued run out of the queue (409 otherwise).
 /// - `GET /api/v1/extracts`: the definitions with their schedules.
+/// - `POST /api/v1/changes`, `GET /api/v1/changes/{id}`, `GET /api/v1/changes?system=S`:
+///   technical change orders (see `AdminAPI+Changes.swift`).
 /// - `GET /healthz`: liveness, without a token.
 /// - `GET /metrics`: Prometheus text format, without a token (loopback only; counts and
 ///   durations, never data).
@@ -41,9 +44,16 @@ public struct AdminAPI: Sendable {
     let runRequested: @Sendable () -> Void
     /// Where swift-metrics collects, when `serve` bootstrapped Prometheus.
     let metrics: PrometheusCollectorRegistry?
+    /// Receives change orders (`POST /api/v1/changes`).
+    let changeDesk: ChangeDesk
+    /// Called after an order was accepted, so the executor looks at once.
+    let changeSubmitted: @Sendable () -> Void
 
     public init(store: Store, runner: ExtractRunner, tokens: OperatorTokens, logger: Logger = Logger(label: "udtraek.api"),
-                metrics: PrometheusCollectorRegistry? = nil, runRequested: @escaping @Sendable () -> Void = {}) {
+                metrics: PrometheusCollectorRegistry? = nil, runRequested: @escaping @Sendable () -> Void = {},
+                changeDesk: ChangeDesk? = nil, changeSubmitted: @escaping @Sendable () -> Void = {}) {
+        self.changeDesk = changeDesk ?? ChangeDesk(store: store)
+        self.changeSubmitted = changeSubmitted
         self.metrics = metrics
         self.store = store
         self.runner = runner
@@ -99,6 +109,7 @@ public struct AdminAPI: Sendable {
             struct Page: Encodable { var runs: [ExtractRun] }
             return try JSONBody.response(Page(runs: try store.runs(extract: extract, limit: limit)))
         }
+        addChangeRoutes(api)
         api.get("/extracts") { _, _ in
             let config = try store.configuration()
             struct Item: Encodable {

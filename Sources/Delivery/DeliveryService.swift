@@ -213,10 +213,18 @@ public final class DeliveryService: @unchecked Sendable {
 
     func openSession(_ system: ReceiverSystem) throws -> SFTPSession {
         let passphrase = try KeyPassphrase.resolve(for: system, environment: environment)
-        let options = SSHConnectionOptions(host: system.sftpHost, port: system.sftpPort, user: system.sftpUser,
+        var options = SSHConnectionOptions(host: system.sftpHost, port: system.sftpPort, user: system.sftpUser,
                                            hostKeyFingerprints: system.hostKeyFingerprints,
                                            privateKeyPath: system.privateKeyPath, passphrase: passphrase,
                                            connectTimeout: settings.connectTimeout, operationTimeout: settings.operationTimeout)
+        // During an SSH key overlap (a key change order) the previous key is the fallback.
+        if let overlap = try store.keyOverlap(system: system.name), overlap.newPrivateKeyPath == system.privateKeyPath {
+            var old = system
+            old.passphraseEnv = overlap.oldPassphraseEnv
+            old.passphraseFile = overlap.oldPassphraseFile
+            options.fallbackPrivateKeyPath = overlap.oldPrivateKeyPath
+            options.fallbackPassphrase = try? KeyPassphrase.resolve(for: old, environment: environment)
+        }
         return try SSHSession(options: options, logger: logger).sftp()
     }
 }

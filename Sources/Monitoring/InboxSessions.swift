@@ -24,8 +24,12 @@ final class InboxSessions: @unchecked Sendable {
     /// Idle sessions kept per host for receivers without a shared login.
     let maxPerHost: Int
     let logger: Logger
+    /// The system's SSH key overlap, if one is running (its old key is the fallback).
+    let keyOverlap: @Sendable (String) -> KeyOverlap?
 
-    init(environment: [String: String], connectTimeout: Duration, operationTimeout: Duration, maxPerHost: Int, logger: Logger) {
+    init(environment: [String: String], connectTimeout: Duration, operationTimeout: Duration, maxPerHost: Int, logger: Logger,
+         keyOverlap: @escaping @Sendable (String) -> KeyOverlap? = { _ in nil }) {
+        self.keyOverlap = keyOverlap
         self.environment = environment
         self.connectTimeout = connectTimeout
         self.operationTimeout = operationTimeout
@@ -65,9 +69,16 @@ final class InboxSessions: @unchecked Sendable {
                                            connectTimeout: connectTimeout, operationTimeout: operationTimeout)
         case .own(let s):
             let passphrase = try secret(env: s.passphraseEnv, file: s.passphraseFile, what: "the key passphrase of \(s.name)")
-            options = SSHConnectionOptions(host: s.sftpHost, port: s.sftpPort, user: s.sftpUser, hostKeyFingerprints: s.hostKeyFingerprints,
+            var own = SSHConnectionOptions(host: s.sftpHost, port: s.sftpPort, user: s.sftpUser, hostKeyFingerprints: s.hostKeyFingerprints,
                                            privateKeyPath: s.privateKeyPath, passphrase: passphrase,
                                            connectTimeout: connectTimeout, operationTimeout: operationTimeout)
+            // During an SSH key overlap (a key change order) the previous key is the fallback.
+            if let overlap = keyOverlap(s.name), overlap.newPrivateKeyPath == s.privateKeyPath {
+                own.fallbackPrivateKeyPath = overlap.oldPrivateKeyPath
+                own.fallbackPassphrase = try? secret(env: overlap.oldPassphraseEnv, file: overlap.oldPassphraseFile,
+                                                     what: "the previous key passphrase of \(s.name)")
+            }
+            options = own
         }
         let session = try SSHSession(options: options, logger: logger).sftp()
         countOpened()

@@ -65,7 +65,7 @@ public final class PickupMonitor: @unchecked Sendable {
         self.clock = clock
         self.sessions = InboxSessions(environment: environment, connectTimeout: options.connectTimeout,
                                       operationTimeout: options.operationTimeout, maxPerHost: options.maxSessionsPerHost,
-                                      logger: logger)
+                                      logger: logger, keyOverlap: { try? store.keyOverlap(system: $0) })
     }
 
     deinit { sessions.closeAll() }

@@ -4,9 +4,10 @@ import Glibc
 import Foundation
 
 /// Secrets (key passphrases, webhook signing secrets) come from an environment variable
-/// or a file only its owner can read; never from the configuration file.
-enum SecretReader {
-    static func read(env: String?, file: String?, environment: [String: String], what: String) throws -> String? {
+/// or a file only its owner can read; never from the configuration file. Public for the
+/// change-order probe, which logs in the way the monitor does.
+public enum SecretReader {
+    public static func read(env: String?, file: String?, environment: [String: String], what: String) throws -> String? {
         if let env {
             guard let value = environment[env], !value.isEmpty else {
                 throw MonitoringError("reading \(what)", reason: "the environment variable \(env) is not set",

@@ -9,6 +9,11 @@ public struct SSHConnectionOptions: Sendable {
     /// When false, an unpinned server is still refused; there is no "accept anything".
     public var privateKeyPath: String
     public var passphrase: String?
+    /// The previous key during an SSH key overlap: tried (with a warning) only when the
+    /// server refuses `privateKeyPath`, so a receiver that has not yet installed the new
+    /// public key keeps working until the overlap ends.
+    public var fallbackPrivateKeyPath: String?
+    public var fallbackPassphrase: String?
     public var connectTimeout: Duration
     /// Bound on every single blocking step (handshake, auth, each SFTP request).
     public var operationTimeout: Duration

@@ -19,6 +19,8 @@ public final class SSHSession {
     /// Set after a timeout or a lost connection: the transport's state is unknown, so
     /// every later call is refused at once instead of waiting out another timeout.
     public private(set) var isBroken = false
+    /// Whether the login used `options.fallbackPrivateKeyPath` (the new key was refused).
+    public private(set) var usedFallbackKey = false
 
     /// Connects, negotiates, verifies the host key and authenticates.
     public init(options: SSHConnectionOptions, logger: Logger? = nil) throws {
@@ -77,9 +79,24 @@ public final class SSHSession {
                             hint: "If the server's key was changed on purpose, confirm the new fingerprint with its operator and pin it (a host-key change order); otherwise treat this as a possible interception and do not deliver")
         }
 
-        let rc = options.user.withCString { user in
+        var rc = options.user.withCString { user in
             libssh2_userauth_publickey_fromfile_ex(session, user, UInt32(options.user.utf8.count),
                                                    nil, key.path, options.passphrase)
+        }
+        if rc != 0, rc != LIBSSH2_ERROR_TIMEOUT, let fallback = options.fallbackPrivateKeyPath,
+           let old = try? PrivateKeyFile(path: fallback) {
+            // An SSH key overlap: the server does not know the new key yet; the old one
+            // still works until the overlap ends.
+            let (_, message) = lastError(session)
+            logger?.warning("the server refused the new key; logging in with the previous key during its overlap", metadata: [
+                "sftp.host": "\(options.host):\(options.port)", "sftp.user": "\(options.user)",
+                "ssh.key": "\(key.path)", "ssh.fallback_key": "\(old.path)", "error": "\(message)",
+            ])
+            rc = options.user.withCString { user in
+                libssh2_userauth_publickey_fromfile_ex(session, user, UInt32(options.user.utf8.count),
+                                                       nil, old.path, options.fallbackPassphrase)
+            }
+            if rc == 0 { usedFallbackKey = true }
         }
         if rc != 0 {
             let (code, message) = lastError(session)

@@ -118,6 +118,7 @@ enum Migrations {
         registerSchedulingMigration(&m)
         registerMonitoring(&m)
         registerGatewayMigrations(&m)
+        registerChangeOrders(&m)
         return m
     }
 }

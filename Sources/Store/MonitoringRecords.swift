@@ -109,12 +109,14 @@ public enum AlarmKind: String, Codable, Sendable, CaseIterable {
     /// A lookup service of the gateway missed its service target in more calls than the
     /// configured share.
     case serviceTargetBreaches = "gateway.service_target"
+    /// A technical change order failed (the incident); its change was rolled back.
+    case changeFailed = "change.failed"
 
     /// Alarms about something that cannot get better by itself (a removed file, a missed
     /// extract, calls already answered too slowly) end when an operator acknowledges them;
     /// the others when the cause clears.
     public var resolvesOnAcknowledgement: Bool {
-        [.pickupExpired, .extractMissing, .serviceTargetBreaches].contains(self)
+        [.pickupExpired, .extractMissing, .serviceTargetBreaches, .changeFailed].contains(self)
     }
 }
 

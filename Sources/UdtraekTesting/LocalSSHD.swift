@@ -105,6 +105,19 @@ public final class LocalSSHD: @unchecked Sendable {
         rename(path + ".tmp", path)
     }
 
+    /// Authorises one more key for an existing system's inbox: during an SSH key overlap
+    /// the old and the new key both open the same inbox (two authorized_keys lines).
+    public func authorizeKey(system: String, publicKeyPath: String) throws {
+        try addAccount(Account(system: system, publicKeyPath: absolutePath(publicKeyPath)))
+    }
+
+    /// Removes one key (not the system's other keys): the receiver dropped it.
+    public func removeKey(publicKeyPath: String) throws {
+        let path = absolutePath(publicKeyPath)
+        accounts.removeAll { $0.publicKeyPath == path }
+        try writeAuthorizedKeys()
+    }
+
     /// Removes one system's keys from the authorized keys (to test "unknown key").
     public func removeAccount(system: String) throws {
         accounts.removeAll { $0.system == system }

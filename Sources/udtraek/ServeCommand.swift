@@ -1,5 +1,6 @@
 import AdminAPI
 import ArgumentParser
+import ChangeOrders
 import Delivery
 import Extracts
 import Foundation
@@ -13,13 +14,13 @@ import ServiceLifecycle
 import Store
 
 /// The long-running service: recovers what a crash left, then runs the scheduler, the
-/// delivery worker, the pickup monitor and (when configured) the admin API as one ServiceGroup until SIGTERM
+/// delivery worker, the pickup monitor, the change-order executor and (when configured) the admin API as one ServiceGroup until SIGTERM
 /// or SIGINT. On a stop, runs being produced go back to the queue and the delivery in
 /// flight finishes.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the scheduler, the delivery worker, the pickup monitor and the admin API until stopped.",
+        abstract: "Run the scheduler, the delivery worker, the pickup monitor, the change-order executor and the admin API until stopped.",
         discussion: """
         At start-up, runs and deliveries a crash interrupted are settled (a scheduled run is queued again) and \
         leftover files in STATE/outbox are removed. Schedules are decided from the state database (`udtraek config \
@@ -58,11 +59,14 @@ struct ServeCommand: AsyncParsableCommand {
                 logger.error("cannot raise the missing-extract alarm for \(extract): \(error)")
             }
         }
+        let changes = ChangeExecutorService(executor: ChangeExecutor(store: store, logger: Logger(label: "udtraek.changes")))
         let delivery = DeliveryWorker(service: DeliveryService(store: store, logger: Logger(label: "udtraek.delivery")),
                                       poll: poll, logger: logger)
         if once {
             scheduler.decideDueSlots(now: Date())
             while !scheduler.startClaimableRuns().isEmpty { scheduler.waitForRuns() }
+            let changed = try changes.executor.runDueBlocking()
+            logger.notice("change orders: completed \(changed.completed), failed \(changed.failed), old keys retired \(changed.retiredKeys)")
             delivery.deliverDue(until: { false })
             let pass = try monitor.runPassBlocking()
             monitor.close()
@@ -74,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: scheduler), .init(service: delivery),
             .init(service: PickupMonitorService(monitor: monitor, sender: webhooks)),
+            .init(service: changes),
         ]
         let api = try store.apiSettings()
         if let listen = api.listen {
@@ -82,7 +87,8 @@ struct ServeCommand: AsyncParsableCommand {
             let colon = listen.lastIndex(of: ":")!
             let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let admin = AdminAPI(store: store, runner: runner, tokens: tokens, logger: Logger(label: "udtraek.api"),
-                                 metrics: metrics, runRequested: { scheduler.nudge() })
+                                 metrics: metrics, runRequested: { scheduler.nudge() },
+                                 changeSubmitted: { changes.nudge() })
             services.append(.init(service: admin.application(host: host, port: Int(listen[listen.index(after: colon)...])!)))
             logger.notice("admin API on http://\(listen)/api/v1")
         }

@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import Store
+import UdtraekConfig
+
+/// What one pass of the executor did.
+public struct ExecutionReport: Sendable, Equatable {
+    public var completed: [Int64] = []
+    public var failed: [Int64] = []
+    /// Systems whose old SSH key was retired (its overlap ended).
+    public var retiredKeys: [String] = []
+    public init() {}
+}
+
+/// Carries out accepted orders when their time comes, verifies them, and completes them
+/// or fails them (rolling back to the previous settings and raising the incident alarm);
+/// retires old SSH keys when their overlap ends. State lives in SQLite: an order carried
+/// out but not verified when the process stopped is verified at the next pass.
+public final class ChangeExecutor: @unchecked Sendable {
+    public let store: Store
+    let probe: any ChangeProbe
+    let logger: Logger
+    let clock: @Sendable () -> Date
+    private let passLock = NSLock()
+
+    public init(store: Store, probe: any ChangeProbe = SFTPChangeProbe(), logger: Logger = Logger(label: "udtraek.changes"),
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.store = store
+        self.probe = probe
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// One pass on a thread of its own (verification blocks on libssh2).
+    public func runDue(now: Date? = nil) async throws -> ExecutionReport {
+        let result = await withCheckedContinuation { (done: CheckedContinuation<Result<ExecutionReport, any Error>, Never>) in
+            let thread = Thread { done.resume(returning: Result { try self.runDueBlocking(now: now) }) }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        return try result.get()
+    }
+
+    /// One pass on the calling thread, which may block. Passes never overlap.
+    public func runDueBlocking(now: Date? = nil) throws -> ExecutionReport {
+        passLock.lock()
+        defer { passLock.unlock() }
+        let now = now ?? clock()
+        var report = ExecutionReport()
+        report.retiredKeys = try retireEndedOverlaps(now: now)
+        for order in try store.dueChangeOrders(now: now) {
+            switch try execute(order, now: now) {
+            case .completed?: report.completed.append(order.id ?? 0)
+            case .failed?: report.failed.append(order.id ?? 0)
+            default: break
+            }
+        }
+        return report
+    }
+
+    func execute(_ due: ChangeOrder, now: Date) throws -> ChangeOrderState? {
+        var order = due
+        let id = order.id ?? 0
+        let actor = order.submittedBy
+        let why = order.reason.isEmpty ? "" : "; reason: \(order.reason)"
+        let subject = "change \(id) \(order.kind.rawValue) \(order.system)"
+        if order.state == .accepted {
+            guard let snapshot = try store.changeSnapshot(system: order.system) else {
+                return try fail(order, what: "the system \(order.system) no longer exists (removed by `config apply`?); nothing was changed",
+                                rollback: nil, now: now)
+            }
+            let settings = try store.configuration().monitoring.settings
+            let (application, reasons) = ChangePlanner.plan(kind: order.kind, request: order.request, current: snapshot, orderId: id,
+                                                            defaultRetentionSeconds: settings.defaultRetentionSeconds, now: now)
+            guard let application else {
+                return try fail(order, what: "it can no longer be carried out: \(reasons.joined(separator: "; ")); nothing was changed",
+                                rollback: nil, now: now, reasons: reasons)
+            }
+            let carried = try store.carryOutChange(
+                orderId: id, previous: snapshot, application: application,
+                receipt: ChangeReceipt(at: now, kind: .carriedOut, detail: "carried out at \(now.formatted(.iso8601)): \(Self.summary(order, application))"),
+                audit: AuditEntry(at: now, actor: actor, action: "change.carried-out", subject: subject,
+                                  detail: Self.summary(order, application) + why),
+                now: now)
+            guard carried else { return nil }
+            order.previous = snapshot
+            order.state = .carriedOut
+            logger.notice("change order \(id) carried out", metadata: ["change.system": "\(order.system)", "change.kind": "\(order.kind.rawValue)"])
+        }
+        guard let after = try store.changeSnapshot(system: order.system) else {
+            return try fail(order, what: "the system \(order.system) was removed while the change was being verified", rollback: nil, now: now)
+        }
+        let logins = try store.configuration().monitoring.settings.logins
+        do {
+            let detail = try probe.verify(ProbeInput(kind: order.kind, system: after.system, monitoring: after.monitoring,
+                                                     logins: logins, overlap: after.overlap))
+            var completion = "completed"
+            if order.kind == .sshKey, let overlap = after.overlap {
+                completion += "; the previous key \(overlap.oldPrivateKeyPath) stays the fallback until \(overlap.retireAt.formatted(.iso8601)), then it is retired"
+            }
+            try store.finishChangeOrder(orderId: id, state: .completed, receipts: [
+                ChangeReceipt(at: now, kind: .verified, detail: detail),
+                ChangeReceipt(at: now, kind: .completed, detail: completion),
+            ], audits: [AuditEntry(at: now, actor: actor, action: "change.completed", subject: subject, detail: detail + why)], now: now)
+            logger.notice("change order \(id) completed", metadata: ["change.system": "\(order.system)"])
+            try ChangeIncident.resolveEarlier(order, store: store, logger: logger, now: now)
+            return .completed
+        } catch {
+            return try fail(order, what: "verification failed: \(error)", rollback: order.previous, now: now)
+        }
+    }
+
+    /// Fails an order: restores `rollback` (the settings before it was carried out) in the
+    /// same transaction as the receipts, then raises the incident.
+    private func fail(_ order: ChangeOrder, what: String, rollback: ChangeSnapshot?, now: Date, reasons: [String] = []) throws -> ChangeOrderState {
+        let id = order.id ?? 0
+        let subject = "change \(id) \(order.kind.rawValue) \(order.system)"
+        var receipts = [ChangeReceipt(at: now, kind: .failed, detail: what + "; incident alarm raised", reasons: reasons)]
+        var audits = [AuditEntry(at: now, actor: order.submittedBy, action: "change.failed", subject: subject,
+                                 detail: what + (order.reason.isEmpty ? "" : "; reason: \(order.reason)"))]
+        if let rollback {
+            receipts.append(ChangeReceipt(at: now, kind: .rolledBack, detail: "rolled back: the previous settings of \(order.system) are restored (\(Self.describe(rollback, order.kind)))"))
+            audits.append(AuditEntry(at: now, actor: "udtraek", action: "change.rolled-back", subject: subject,
+                                     detail: "restored \(Self.describe(rollback, order.kind))"))
+        }
+        try store.finishChangeOrder(orderId: id, state: .failed, application: rollback.map(ChangeApplication.restoring),
+                                    receipts: receipts, audits: audits, now: now)
+        logger.error("change order \(id) failed: \(what)", metadata: ["change.system": "\(order.system)", "change.kind": "\(order.kind.rawValue)"])
+        try ChangeIncident.raise(order, what: what + (rollback == nil ? "" : "; rolled back to the previous settings"),
+                                 store: store, logger: logger, now: now)
+        return .failed
+    }
+
+    /// Ends the overlaps whose time has come (of completed orders only: an order still
+    /// being verified keeps its old key).
+    func retireEndedOverlaps(now: Date) throws -> [String] {
+        var retired: [String] = []
+        for overlap in try store.keyOverlaps() where overlap.retireAt <= now {
+            if let order = try store.changeOrder(id: overlap.orderId), order.state != .completed { continue }
+            let detail = "the previous key \(overlap.oldPrivateKeyPath) is retired (overlap ended \(overlap.retireAt.formatted(.iso8601))); only \(overlap.newPrivateKeyPath) is used"
+            if try store.retireKeyOverlap(system: overlap.system,
+                                          receipt: ChangeReceipt(at: now, kind: .keyRetired, detail: detail),
+                                          audit: AuditEntry(at: now, actor: "udtraek", action: "ssh-key.retired",
+                                                            subject: "change \(overlap.orderId) ssh-key \(overlap.system)", detail: detail)) {
+                logger.notice("old SSH key retired", metadata: ["change.system": "\(overlap.system)", "ssh.key": "\(overlap.oldPrivateKeyPath)"])
+                retired.append(overlap.system)
+            }
+        }
+        return retired
+    }
+
+    static func summary(_ order: ChangeOrder, _ a: ChangeApplication) -> String {
+        switch order.kind {
+        case .monitoring:
+            guard let m = a.monitoring else { return "monitoring unchanged" }
+            guard let m else { return "pickup monitoring of \(order.system) removed" }
+            return "pickup monitoring of \(order.system): \(describe(m))"
+        case .sshKey:
+            let overlapEnd = (a.overlap ?? nil).map { "; the previous key works until \($0.retireAt.formatted(.iso8601))" } ?? ""
+            return "key of \(order.system) is now \(a.system?.privateKeyPath ?? "?")\(overlapEnd)"
+        case .inbox:
+            guard let s = a.system else { return "inbox unchanged" }
+            return "inbox of \(order.system) is now sftp://\(s.sftpUser)@\(s.sftpHost):\(s.sftpPort)/\(s.inboxPath)"
+        case .hostKey:
+            return "pinned host keys of \(order.system) are now \(a.system?.hostKeyFingerprints.joined(separator: ", ") ?? "?")"
+        }
+    }
+
+    static func describe(_ snapshot: ChangeSnapshot, _ kind: ChangeKind) -> String {
+        let s = snapshot.system
+        switch kind {
+        case .monitoring: return snapshot.monitoring.map(describe) ?? "no pickup monitoring"
+        case .sshKey: return "key \(s.privateKeyPath)"
+        case .inbox: return "inbox sftp://\(s.sftpUser)@\(s.sftpHost):\(s.sftpPort)/\(s.inboxPath)"
+        case .hostKey: return "pins \(s.hostKeyFingerprints.joined(separator: ", "))"
+        }
+    }
+
+    static func describe(_ m: ReceiverMonitoring) -> String {
+        let rules = m.rules.map { r -> String in
+            var parts = [r.pattern]
+            if let w = r.collectWithinSeconds { parts.append("collect within \(DurationText.format(w))") }
+            if let d = r.deadline { parts.append("deadline \(DurationText.formatDeadline(d))") }
+            if let w = r.warningBeforeSeconds { parts.append("warning \(DurationText.format(w)) before") }
+            if let e = r.repeatEverySeconds { parts.append("repeat every \(DurationText.format(e))") }
+            return parts.joined(separator: " ")
+        }
+        return "signal \(m.signal.rawValue)" + (m.movedTo.map { " to \($0)" } ?? "") + "; rules: " + (rules.isEmpty ? "none" : rules.joined(separator: "; "))
+    }
+}

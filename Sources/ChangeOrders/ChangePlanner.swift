@@ -1,0 +1,212 @@
+import Foundation
+import SFTPClient
+import Store
+import UdtraekConfig
+
+/// Turns an order's request and a system's current settings into the settings to write,
+/// or every reason it cannot be done. Pure: validation runs it against the settings at
+/// submission, the executor again against the settings at the requested time.
+public enum ChangePlanner {
+    /// Longest overlap of an old and a new SSH key.
+    public static let maxOverlapSeconds = 90 * 86_400
+    public static let defaultOverlap = "7d"
+
+    public static func plan(kind: ChangeKind, request: ChangeRequest, current: ChangeSnapshot, orderId: Int64,
+                            defaultRetentionSeconds: Int, now: Date) -> (ChangeApplication?, [String]) {
+        switch kind {
+        case .monitoring: return monitoring(request, current, defaultRetentionSeconds: defaultRetentionSeconds)
+        case .sshKey: return sshKey(request, current, orderId: orderId, now: now)
+        case .inbox: return inbox(request, current)
+        case .hostKey: return hostKey(request, current)
+        }
+    }
+
+    // MARK: monitoring
+
+    static func monitoring(_ r: ChangeRequest, _ current: ChangeSnapshot, defaultRetentionSeconds: Int) -> (ChangeApplication?, [String]) {
+        let name = current.system.name
+        let ruleOptions = [r.collectWithin, r.deadline, r.warningBefore, r.repeatEvery, r.pattern].contains { $0 != nil }
+        let receiverOptions = [r.signal, r.movedTo, r.retention].contains { $0 != nil }
+        if r.removeMonitoring == true {
+            var reasons: [String] = []
+            if ruleOptions || receiverOptions {
+                reasons.append("remove-monitoring cannot be combined with rule or signal options: submit a removal, or a change, not both")
+            }
+            if current.monitoring == nil { reasons.append("\(name) has no pickup monitoring to remove") }
+            return reasons.isEmpty ? (ChangeApplication(monitoring: .some(nil)), []) : (nil, reasons)
+        }
+        guard ruleOptions || receiverOptions else {
+            return (nil, ["the order changes nothing: give collect-within or deadline (with warning-before, repeat-every, pattern), signal, moved-to, retention, or remove-monitoring"])
+        }
+        var reasons: [String] = []
+        var receiver = current.monitoring ?? ReceiverMonitoring(system: name)
+
+        if let text = r.signal {
+            if let signal = PickupSignal(rawValue: text) { receiver.signal = signal } else {
+                reasons.append("signal '\(text)' is not one of \(PickupSignal.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        if let moved = r.movedTo {
+            if moved.isEmpty || moved.hasPrefix("/") || moved.split(separator: "/").contains("..") {
+                reasons.append("moved-to '\(moved)' must be a folder relative to the inbox root, e.g. IN/processed")
+            } else { receiver.movedTo = moved }
+        }
+        if receiver.signal == .moved && receiver.movedTo == nil {
+            reasons.append("signal moved needs moved-to: the folder (relative to the inbox root, e.g. IN/processed) the receiver moves collected files to")
+        }
+        if receiver.signal != .moved { receiver.movedTo = nil }
+        if receiver.signal == .receipt && receiver.receiptSuffix == nil { receiver.receiptSuffix = ".receipt" }
+        if receiver.signal != .receipt { receiver.receiptSuffix = nil }
+        if let text = r.retention {
+            if let s = duration(text, "retention", in: 3600...(365 * 86_400), &reasons) { receiver.retentionSeconds = s }
+        }
+        let retention = receiver.retentionSeconds ?? defaultRetentionSeconds
+
+        if ruleOptions {
+            let pattern = r.pattern ?? "*"
+            if pattern.isEmpty { reasons.append("pattern must not be empty; * matches every file") }
+            let index = receiver.rules.firstIndex { $0.pattern == pattern }
+            var rule = index.map { receiver.rules[$0] } ?? PickupRule(pattern: pattern)
+            if r.collectWithin != nil && r.deadline != nil {
+                reasons.append("give collect-within or deadline, not both")
+            }
+            if let text = r.collectWithin {
+                if DurationText.parse(text) == 0 {
+                    reasons.append("collect-within \(text) puts the deadline at the delivery itself: it cannot be met; give a duration such as 4h")
+                } else if let s = duration(text, "collect-within", in: 60...(365 * 86_400), &reasons) {
+                    rule.collectWithinSeconds = s
+                    rule.deadline = nil
+                }
+            }
+            if let text = r.deadline {
+                if text.range(of: #"^\d{1,2}:\d{2} (-\d+ business days?|previous business day)$"#, options: .regularExpression) != nil {
+                    reasons.append("deadline '\(text)' falls before the delivery: it cannot be met; use \"08:00 next business day\", \"16:00 same business day\" or \"07:30 +2 business days\"")
+                } else if let d = DurationText.parseDeadline(text) {
+                    rule.deadline = d
+                    rule.collectWithinSeconds = nil
+                } else {
+                    reasons.append("deadline '\(text)' is not a deadline like \"08:00 next business day\", \"16:00 same business day\" or \"07:30 +2 business days\"")
+                }
+            }
+            if let text = r.warningBefore {
+                if text.hasPrefix("-") {
+                    reasons.append("warning-before \(text) would put the warning after the deadline, where the breach alarm is raised anyway; give a positive duration shorter than the time to collect")
+                } else if DurationText.parse(text) == 0 {
+                    reasons.append("warning-before 0s would put the warning at the deadline itself; give a positive duration or leave it out")
+                } else if let s = duration(text, "warning-before", in: 60...(30 * 86_400), &reasons) {
+                    rule.warningBeforeSeconds = s
+                }
+            }
+            if let text = r.repeatEvery, let s = duration(text, "repeat-every", in: 60...(30 * 86_400), &reasons) {
+                rule.repeatEverySeconds = s
+            }
+            if rule.collectWithinSeconds == nil && rule.deadline == nil && r.collectWithin == nil && r.deadline == nil {
+                reasons.append("\(name) has no rule for pattern '\(pattern)' to change: give collect-within or deadline to create one")
+            }
+            if let within = rule.collectWithinSeconds, let warning = rule.warningBeforeSeconds, warning >= within {
+                reasons.append("the warning (\(DurationText.format(warning)) before the deadline) would come before the delivery: make it shorter than collect-within (\(DurationText.format(within)))")
+            }
+            if let within = rule.collectWithinSeconds, within >= retention {
+                reasons.append("collect-within \(DurationText.format(within)) cannot be met: retention (\(DurationText.format(retention))) removes the file before the deadline; shorten it or raise retention")
+            }
+            if let index { receiver.rules[index] = rule } else { receiver.rules.append(rule) }
+        }
+        if receiver == current.monitoring { reasons.append("the order changes nothing: \(name)'s monitoring is already so") }
+        return reasons.isEmpty ? (ChangeApplication(monitoring: .some(receiver)), []) : (nil, reasons)
+    }
+
+    static func duration(_ text: String, _ what: String, in range: ClosedRange<Int>, _ reasons: inout [String]) -> Int? {
+        guard let s = DurationText.parse(text) else {
+            reasons.append("\(what) '\(text)' is not a duration like 90s, 15m, 4h, 14d or 1h30m")
+            return nil
+        }
+        guard range.contains(s) else {
+            reasons.append("\(what) \(text) is outside \(DurationText.format(range.lowerBound))...\(DurationText.format(range.upperBound))")
+            return nil
+        }
+        return s
+    }
+
+    // MARK: ssh-key
+
+    static func sshKey(_ r: ChangeRequest, _ current: ChangeSnapshot, orderId: Int64, now: Date) -> (ChangeApplication?, [String]) {
+        var reasons: [String] = []
+        let s = current.system
+        if let overlap = current.overlap {
+            reasons.append("\(s.name)'s previous key is still in its overlap until \(overlap.retireAt.formatted(.iso8601)) (change order \(overlap.orderId)); rotate again after it is retired")
+        }
+        var overlapSeconds: Int?
+        let overlapText = r.overlap ?? defaultOverlap
+        if DurationText.parse(overlapText) == 0 { overlapSeconds = 0 } else {
+            overlapSeconds = duration(overlapText, "overlap", in: 60...maxOverlapSeconds, &reasons)
+        }
+        guard let key = r.privateKey, !key.isEmpty else {
+            return (nil, reasons + ["the new private key is missing: give its path (private-key)"])
+        }
+        if key == s.privateKeyPath { reasons.append("\(key) is already the key of \(s.name)") }
+        if r.passphraseEnv != nil && r.passphraseFile != nil { reasons.append("give passphrase-env or passphrase-file, not both") }
+        guard reasons.isEmpty, let overlapSeconds else { return (nil, reasons) }
+        var system = s
+        system.privateKeyPath = key
+        system.passphraseEnv = r.passphraseEnv
+        system.passphraseFile = r.passphraseFile
+        let overlap = KeyOverlap(system: s.name, orderId: orderId, oldPrivateKeyPath: s.privateKeyPath, oldPassphraseEnv: s.passphraseEnv,
+                                 oldPassphraseFile: s.passphraseFile, newPrivateKeyPath: key, startedAt: now,
+                                 retireAt: now.addingTimeInterval(TimeInterval(overlapSeconds)))
+        return (ChangeApplication(system: system, overlap: .some(overlap)), [])
+    }
+
+    // MARK: inbox
+
+    static func inbox(_ r: ChangeRequest, _ current: ChangeSnapshot) -> (ChangeApplication?, [String]) {
+        guard r.host != nil || r.port != nil || r.user != nil || r.path != nil else {
+            return (nil, ["the order changes nothing: give host, port, user or path of the new inbox"])
+        }
+        var reasons: [String] = []
+        var system = current.system
+        if let host = r.host {
+            if host.isEmpty || host.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "@" }) {
+                reasons.append("host '\(host)' is not a host name or address")
+            } else { system.sftpHost = host }
+        }
+        if let port = r.port {
+            if (1...65535).contains(port) { system.sftpPort = port } else { reasons.append("port \(port) is outside 1...65535") }
+        }
+        if let user = r.user {
+            if user.isEmpty || user.contains(where: { $0.isWhitespace || $0 == "@" || $0 == ":" }) {
+                reasons.append("user '\(user)' is not an SFTP user name")
+            } else { system.sftpUser = user }
+        }
+        if let path = r.path {
+            if path.isEmpty || path.split(separator: "/").contains("..") {
+                reasons.append("path '\(path)' must name the inbox folder (usually IN), without '..'")
+            } else { system.inboxPath = path }
+        }
+        if reasons.isEmpty && system == current.system { reasons.append("the order changes nothing: the inbox of \(system.name) is already so") }
+        return reasons.isEmpty ? (ChangeApplication(system: system), []) : (nil, reasons)
+    }
+
+    // MARK: host-key
+
+    static func hostKey(_ r: ChangeRequest, _ current: ChangeSnapshot) -> (ChangeApplication?, [String]) {
+        let given = r.fingerprints ?? []
+        guard !given.isEmpty else {
+            return (nil, ["no fingerprint given: give the server's new SHA-256 host-key fingerprint(s) (udtraek keys fingerprint --host H --port P prints it)"])
+        }
+        var reasons: [String] = []
+        var pinned: [String] = []
+        for text in given {
+            if let normal = HostKeyFingerprint.normalise(text) {
+                if !pinned.contains(normal) { pinned.append(normal) }
+            } else {
+                reasons.append("'\(text)' is not a SHA-256 fingerprint like SHA256:<43 base64 characters>")
+            }
+        }
+        var system = current.system
+        system.hostKeyFingerprints = pinned
+        if reasons.isEmpty && Set(pinned) == Set(current.system.hostKeyFingerprints.compactMap(HostKeyFingerprint.normalise)) {
+            reasons.append("the order changes nothing: these fingerprints are already pinned for \(system.name)")
+        }
+        return reasons.isEmpty ? (ChangeApplication(system: system), []) : (nil, reasons)
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import Logging
+import Monitoring
+import SFTPClient
+import Store
+
+/// What verification is given: the system's settings after the change.
+public struct ProbeInput: Sendable {
+    public var kind: ChangeKind
+    public var system: ReceiverSystem
+    public var monitoring: ReceiverMonitoring?
+    public var logins: [MonitorLogin]
+    /// The running key overlap: its old key is the fallback for every probe except the
+    /// SSH key change's own, which must prove the new key.
+    public var overlap: KeyOverlap?
+
+    public init(kind: ChangeKind, system: ReceiverSystem, monitoring: ReceiverMonitoring?, logins: [MonitorLogin], overlap: KeyOverlap?) {
+        self.kind = kind
+        self.system = system
+        self.monitoring = monitoring
+        self.logins = logins
+        self.overlap = overlap
+    }
+}
+
+/// Checks that a carried-out change works; throws what does not. Blocking: runs on a
+/// thread of its own.
+public protocol ChangeProbe: Sendable {
+    /// Returns what was checked, for the `verified` receipt.
+    func verify(_ input: ProbeInput) throws -> String
+}
+
+/// Verification over SFTP against the real inbox:
+/// - monitoring: the inbox read the way the monitor will read it (the host's monitoring
+///   login or the system's key), every folder the new settings need;
+/// - ssh-key: a login with the new key alone (no fallback) and a listing of the inbox;
+/// - inbox: a login at the new host/port/user and a stat of the new path;
+/// - host-key: a connection whose host key must match the new pins (then a login).
+public struct SFTPChangeProbe: ChangeProbe {
+    let environment: [String: String]
+    let connectTimeout: Duration
+    let operationTimeout: Duration
+    let logger: Logger
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, connectTimeout: Duration = .seconds(10),
+                operationTimeout: Duration = .seconds(30), logger: Logger = Logger(label: "udtraek.changes")) {
+        self.environment = environment
+        self.connectTimeout = connectTimeout
+        self.operationTimeout = operationTimeout
+        self.logger = logger
+    }
+
+    public func verify(_ input: ProbeInput) throws -> String {
+        let s = input.system
+        switch input.kind {
+        case .monitoring:
+            var folders = [s.inboxPath]
+            if let m = input.monitoring, m.signal == .moved, let moved = m.movedTo { folders.append(moved) }
+            let target = InboxTarget.make(system: s, logins: input.logins, directories: folders)
+            let sftp = try open(target.login, overlap: input.overlap)
+            defer { sftp.close() }
+            for folder in folders {
+                let path = target.rootPrefix + folder
+                guard let attributes = try sftp.stat(path), attributes.isDirectory else {
+                    throw SFTPError(.stat, operation: "probing \(s.name)'s inbox on \(sftp.endpoint)",
+                                    reason: "the folder \(path) does not exist", hint: "Ask the receiver to create it, or correct the order")
+                }
+                _ = try sftp.list(path)
+            }
+            let how = if case .shared = target.login { "the host's monitoring login" } else { "\(s.name)'s own key" }
+            return "inbox read with \(how): \(folders.joined(separator: ", ")) on \(target.host)"
+                + (input.monitoring == nil ? "; monitoring removed" : "")
+        case .sshKey:
+            let sftp = try open(.own(s), overlap: nil)
+            defer { sftp.close() }
+            let entries = try sftp.list(s.inboxPath)
+            return "logged in to \(sftp.endpoint) with the new key \(s.privateKeyPath); \(s.inboxPath) lists \(entries.count) entries"
+        case .inbox:
+            let sftp = try open(.own(s), overlap: input.overlap)
+            defer { sftp.close() }
+            guard let attributes = try sftp.stat(s.inboxPath), attributes.isDirectory else {
+                throw SFTPError(.stat, operation: "probing the new inbox \(sftp.endpoint)",
+                                reason: "\(s.inboxPath) does not exist or is not a folder",
+                                hint: "Check the path with the receiver's operator and submit a corrected order")
+            }
+            return "logged in to \(sftp.endpoint); \(s.inboxPath) is a folder"
+        case .hostKey:
+            let sftp = try open(.own(s), overlap: input.overlap)
+            defer { sftp.close() }
+            return "connected to \(s.sftpHost):\(s.sftpPort): its host key is among the new pins \(s.hostKeyFingerprints.joined(separator: ", ")); login succeeded"
+        }
+    }
+
+    func open(_ login: InboxLogin, overlap: KeyOverlap?) throws -> SFTPSession {
+        var options: SSHConnectionOptions
+        switch login {
+        case .shared(let l):
+            options = SSHConnectionOptions(host: l.host, port: l.port, user: l.user, hostKeyFingerprints: l.hostKeyFingerprints,
+                                           privateKeyPath: l.privateKeyPath,
+                                           passphrase: try secret(l.passphraseEnv, l.passphraseFile, "the monitoring key passphrase for \(l.host)"),
+                                           connectTimeout: connectTimeout, operationTimeout: operationTimeout)
+        case .own(let s):
+            options = SSHConnectionOptions(host: s.sftpHost, port: s.sftpPort, user: s.sftpUser, hostKeyFingerprints: s.hostKeyFingerprints,
+                                           privateKeyPath: s.privateKeyPath,
+                                           passphrase: try secret(s.passphraseEnv, s.passphraseFile, "the key passphrase of \(s.name)"),
+                                           connectTimeout: connectTimeout, operationTimeout: operationTimeout)
+            if let overlap, overlap.newPrivateKeyPath == s.privateKeyPath {
+                options.fallbackPrivateKeyPath = overlap.oldPrivateKeyPath
+                options.fallbackPassphrase = try? secret(overlap.oldPassphraseEnv, overlap.oldPassphraseFile, "the previous key passphrase of \(s.name)")
+            }
+        }
+        return try SSHSession(options: options, logger: logger).sftp()
+    }
+
+    func secret(_ env: String?, _ file: String?, _ what: String) throws -> String? {
+        do { return try SecretReader.read(env: env, file: file, environment: environment, what: what) } catch let e as MonitoringError {
+            throw SFTPError(.passphrase, operation: e.operation, reason: e.reason, hint: e.hint)
+        }
+    }
+}

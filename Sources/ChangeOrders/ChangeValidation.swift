@@ -1,0 +1,102 @@
+import Foundation
+import Store
+
+/// An order as an operator submits it (CLI flags or the API's JSON body).
+public struct ChangeSubmission: Sendable, Equatable {
+    public var system: String
+    public var kind: ChangeKind
+    /// The BestillingsID; required except for SSH key changes.
+    public var orderRef: String?
+    /// When to carry it out (nil: at once).
+    public var at: Date?
+    public var reason: String
+    public var submittedBy: String
+    public var request: ChangeRequest
+
+    public init(system: String, kind: ChangeKind, orderRef: String? = nil, at: Date? = nil, reason: String = "",
+                submittedBy: String, request: ChangeRequest = ChangeRequest()) {
+        self.system = system
+        self.kind = kind
+        self.orderRef = orderRef
+        self.at = at
+        self.reason = reason
+        self.submittedBy = submittedBy
+        self.request = request
+    }
+}
+
+/// What validation needs to know about the world, gathered at the edge (`ChangeDesk`).
+public struct ValidationFacts: Sendable {
+    /// The system's settings now; nil when there is no such system.
+    public var current: ChangeSnapshot?
+    public var defaultRetentionSeconds: Int
+    /// Orders already carrying this BestillingsID (any state).
+    public var ordersWithSameRef: [ChangeOrder]
+    /// Accepted orders of the same kind for the same system not yet carried out.
+    public var pendingSameKind: [ChangeOrder]
+    /// What is wrong with the new key file, when the order names one.
+    public var keyFileProblem: String?
+
+    public init(current: ChangeSnapshot?, defaultRetentionSeconds: Int = MonitoringSettings.fourteenDays,
+                ordersWithSameRef: [ChangeOrder] = [], pendingSameKind: [ChangeOrder] = [], keyFileProblem: String? = nil) {
+        self.current = current
+        self.defaultRetentionSeconds = defaultRetentionSeconds
+        self.ordersWithSameRef = ordersWithSameRef
+        self.pendingSameKind = pendingSameKind
+        self.keyFileProblem = keyFileProblem
+    }
+}
+
+/// Is the order technically possible, and can its time be met? Every reason is
+/// collected, not only the first, so one corrected order fixes them all. Pure.
+public enum ChangeValidation {
+    /// A requested time this much in the past is still taken as "now" (typing, clocks).
+    public static let pastTolerance: TimeInterval = 60
+
+    public static func reasons(_ s: ChangeSubmission, facts: ValidationFacts, now: Date) -> [String] {
+        var reasons: [String] = []
+        if facts.current == nil {
+            reasons.append("unknown system '\(s.system)': `udtraek systems` lists the receiver systems")
+        }
+        let ref = s.orderRef?.trimmingCharacters(in: .whitespaces) ?? ""
+        if s.kind.needsOrderId && ref.isEmpty {
+            reasons.append("missing BestillingsID: a \(s.kind.rawValue) change is an ordered service; give the order's BestillingsID (order-id). Only SSH key changes are self-service")
+        }
+        if !ref.isEmpty, let used = facts.ordersWithSameRef.first(where: { $0.state != .rejected }) {
+            reasons.append("BestillingsID \(ref) is already used by change order \(used.id ?? 0) (\(used.state.rawValue)); a new order needs a new BestillingsID")
+        }
+        if let at = s.at, at < now.addingTimeInterval(-pastTolerance) {
+            reasons.append("the requested time \(at.formatted(.iso8601)) is in the past (now \(now.formatted(.iso8601))); give a future time or none for at once")
+        }
+        if s.reason.count > 2000 { reasons.append("the reason is longer than 2000 characters") }
+        if let other = facts.pendingSameKind.first, s.kind == .sshKey {
+            reasons.append("SSH key change order \(other.id ?? 0) for \(s.system) waits to be carried out at \(other.executeAt.formatted(.iso8601)); one key rotation at a time")
+        }
+        for field in s.request.fieldsNotFor(s.kind) {
+            reasons.append("\(field) does not apply to a \(s.kind.rawValue) change; submit it as an order of its own kind")
+        }
+        if let problem = facts.keyFileProblem { reasons.append(problem) }
+        if let current = facts.current {
+            let (_, planReasons) = ChangePlanner.plan(kind: s.kind, request: s.request, current: current, orderId: 0,
+                                                      defaultRetentionSeconds: facts.defaultRetentionSeconds, now: s.at ?? now)
+            reasons += planReasons
+        }
+        return reasons
+    }
+}
+
+extension ChangeRequest {
+    /// The options given that belong to another kind of change (named as the CLI spells them).
+    func fieldsNotFor(_ kind: ChangeKind) -> [String] {
+        let byKind: [(ChangeKind, [(String, Bool)])] = [
+            (.monitoring, [("pattern", pattern != nil), ("collect-within", collectWithin != nil), ("deadline", deadline != nil),
+                           ("warning-before", warningBefore != nil), ("repeat-every", repeatEvery != nil), ("signal", signal != nil),
+                           ("moved-to", movedTo != nil), ("retention", retention != nil), ("remove-monitoring", removeMonitoring == true)]),
+            (.sshKey, [("private-key", privateKey != nil), ("passphrase-env", passphraseEnv != nil),
+                       ("passphrase-file", passphraseFile != nil), ("overlap", overlap != nil)]),
+            (.inbox, [("host", host != nil), ("port", port != nil), ("user", user != nil), ("path", path != nil)]),
+            (.hostKey, [("fingerprint", !(fingerprints ?? []).isEmpty)]),
+        ]
+        return byKind.filter { $0.0 != kind }.flatMap { $0.1.filter(\.1).map(\.0) }
+    }
+}
