@@ -38,26 +38,33 @@ public struct CPRService: Sendable {
         w.field("pageSize", pageSize)
         w.key("persons")
         w.beginArray()
-        for i in 0..<population.slotCount {
-            if i & 255 == 0 { try deadline.check() }
-            guard let p = population.person(index: i, on: date), p.address.municipalityCode == municipality else { continue }
-            if let roadNeedle, !p.address.roadName.lowercased().contains(roadNeedle) { continue }
-            if let nameNeedle {
-                let full = [p.firstName, p.middleName ?? "", p.lastName].joined(separator: " ").lowercased()
-                if !full.contains(nameNeedle) { continue }
+        var seen = 0
+        do {
+            try population.forEachPerson(on: date, municipality: municipality) { p throws(GatewayFault) in
+                seen += 1
+                if seen & 255 == 0 { try deadline.check() }
+                if let roadNeedle, !p.address.roadName.lowercased().contains(roadNeedle) { return }
+                if let nameNeedle {
+                    let full = [p.firstName, p.middleName ?? "", p.lastName].joined(separator: " ").lowercased()
+                    if !full.contains(nameNeedle) { return }
+                }
+                matched += 1
+                if matched > skip && matched <= skip + pageSize {
+                    w.beginObject()
+                    w.field("pnr", p.pnr)
+                    w.field("firstName", p.firstName)
+                    w.field("middleName", p.middleName)
+                    w.field("lastName", p.lastName)
+                    w.field("status", p.status)
+                    w.key("address")
+                    Self.render(p.address, into: &w)
+                    w.endObject()
+                }
             }
-            matched += 1
-            if matched > skip && matched <= skip + pageSize {
-                w.beginObject()
-                w.field("pnr", p.pnr)
-                w.field("firstName", p.firstName)
-                w.field("middleName", p.middleName)
-                w.field("lastName", p.lastName)
-                w.field("status", p.status)
-                w.key("address")
-                Self.render(p.address, into: &w)
-                w.endObject()
-            }
+        } catch let fault as GatewayFault {
+            throw fault
+        } catch {
+            throw GatewayFault(status: 500, code: "source-failed", message: "the CPR source failed: \(error)")
         }
         w.endArray()
         w.field("total", matched)

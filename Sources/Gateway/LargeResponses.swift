@@ -69,8 +69,7 @@ enum LargeResponseProducer {
             return { sink in
                 var buffer: [UInt8] = []
                 buffer.reserveCapacity(300 * 1024)
-                for i in 0..<population.slotCount {
-                    guard let p = population.person(index: i, on: date), p.address.municipalityCode == municipality else { continue }
+                try population.forEachPerson(on: date, municipality: municipality) { p in
                     var w = JSONWriter()
                     CPRService.render(p, into: &w)
                     buffer.append(contentsOf: w.text.utf8)
