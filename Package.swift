@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(name: "ExtractsTests", dependencies: ["Extracts", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "Gzip", "Delivery", "UdtraekTesting"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "BusinessCalendar"]),
         .testTarget(name: "SFTPClientTests", dependencies: ["SFTPClient", "UdtraekTesting"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "UdtraekConfig"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "UdtraekConfig", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Extracts", "Store", "UdtraekConfig", "BusinessCalendar"]),
         .testTarget(name: "AdminAPITests", dependencies: [
             "AdminAPI", "Scheduler", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting",
@@ -172,7 +172,7 @@ let package = Package(
         ]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "BusinessCalendar",
                                                             .product(name: "Metrics", package: "swift-metrics")]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "Gzip", "BusinessCalendar",
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "Gzip", "BusinessCalendar", "UdtraekTesting",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "Logging", package: "swift-log")]),
     ],

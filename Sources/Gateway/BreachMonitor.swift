@@ -32,7 +32,23 @@ public struct LoggingBreachAlarmSink: BreachAlarmSink {
 /// least `minimumCalls` calls so one slow call after a restart does not page anyone.
 /// It raises again only after the share has dropped back under the threshold.
 public final class BreachMonitor: Sendable {
-    struct Tally { var calls = 0; var breaches = 0; var alarmed = false }
+    /// A service's counts, with its metrics counters made on its first call (after the
+    /// process has bootstrapped its metrics backend) and then reused: making a counter
+    /// looks it up in the backend under a lock, too much to do on every call.
+    struct Tally {
+        var calls = 0
+        var breaches = 0
+        var alarmed = false
+        let callCounter: Counter
+        let serverBreaches: Counter
+        let clientBreaches: Counter
+
+        init(service: String) {
+            callCounter = Counter(label: "gateway_calls_total", dimensions: [("service", service)])
+            serverBreaches = Counter(label: "gateway_breaches_total", dimensions: [("service", service), ("side", "server")])
+            clientBreaches = Counter(label: "gateway_breaches_total", dimensions: [("service", service), ("side", "client")])
+        }
+    }
     let threshold: Double
     let minimumCalls: Int
     let sink: any BreachAlarmSink
@@ -46,13 +62,11 @@ public final class BreachMonitor: Sendable {
 
     /// `breach` is `server`, `client` or nil.
     public func record(service: String, breach: String?) {
-        Counter(label: "gateway_calls_total", dimensions: [("service", service)]).increment()
-        if let breach {
-            Counter(label: "gateway_breaches_total", dimensions: [("service", service), ("side", breach)]).increment()
-        }
         let alarm: BreachAlarm? = tallies.withLock { all in
-            var t = all[service, default: Tally()]
+            var t = all[service] ?? Tally(service: service)
             t.calls += 1
+            t.callCounter.increment()
+            if breach == "server" { t.serverBreaches.increment() } else if breach != nil { t.clientBreaches.increment() }
             // Client-side breaches are the caller's doing; they are counted, not alarmed.
             if breach == "server" { t.breaches += 1 }
             let share = Double(t.breaches) / Double(t.calls)

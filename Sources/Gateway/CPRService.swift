@@ -11,7 +11,7 @@ public struct CPRService: Sendable {
 
     /// The person as JSON, or the not-found fault for an unknown PNR or a person living
     /// in another municipality.
-    public func person(pnr: String, municipality: String, on date: CivilDate) -> Result<String, GatewayFault> {
+    public func person(pnr: String, municipality: String, on date: CivilDate) -> Result<[UInt8], GatewayFault> {
         guard pnr.utf8.count == 10, pnr.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
             return .failure(GatewayFault(status: 400, code: "malformed-parameter",
                                          message: "a PNR is ten digits (DDMMYYSSSS) with no dash", field: "pnr"))
@@ -21,13 +21,13 @@ public struct CPRService: Sendable {
         }
         var w = JSONWriter()
         Self.render(p, into: &w)
-        return .success(w.text)
+        return .success(w.bytes)
     }
 
     /// Persons of the municipality whose name contains `name` and whose road name contains
     /// `road` (case-insensitive; either may be nil, not both), in register order, one page.
     public func search(name: String?, road: String?, municipality: String, on date: CivilDate,
-                       page: Int, pageSize: Int, deadline: Deadline) throws(GatewayFault) -> String {
+                       page: Int, pageSize: Int, deadline: Deadline) throws(GatewayFault) -> [UInt8] {
         let nameNeedle = name?.lowercased()
         let roadNeedle = road?.lowercased()
         let skip = (page - 1) * pageSize
@@ -70,7 +70,7 @@ public struct CPRService: Sendable {
         w.field("total", matched)
         w.field("hasMore", matched > skip + pageSize)
         w.endObject()
-        return w.text
+        return w.bytes
     }
 
     /// Current data: name, address, status, civil status, relations.
@@ -78,16 +78,16 @@ public struct CPRService: Sendable {
         w.beginObject()
         w.field("pnr", p.pnr)
         w.field("status", p.status)
-        w.field("statusDate", p.statusDate.description)
+        w.field("statusDate", p.statusDate)
         w.field("sex", p.sex)
-        w.field("birthDate", p.birthDate.description)
+        w.field("birthDate", p.birthDate)
         w.key("name")
         w.beginObject()
         w.field("first", p.firstName)
         w.field("middle", p.middleName)
         w.field("last", p.lastName)
         w.field("addressing", p.addressingName)
-        w.field("since", p.nameDate.description)
+        w.field("since", p.nameDate)
         w.endObject()
         w.key("address")
         render(p.address, into: &w)
@@ -96,18 +96,18 @@ public struct CPRService: Sendable {
         w.key("civilStatus")
         w.beginObject()
         w.field("code", p.civilStatus)
-        w.field("since", p.civilStatusDate.description)
+        w.field("since", p.civilStatusDate)
         w.field("spousePnr", p.spousePNR)
         w.field("spouseName", p.spouseName)
         w.endObject()
         w.key("relations")
         w.beginObject()
-        for (key, parent) in [("mother", p.mother), ("father", p.father)] {
+        for (key, parent) in [("mother" as StaticString, p.mother), ("father", p.father)] {
             w.key(key)
             w.beginObject()
             w.field("pnr", parent.pnr)
             w.field("name", parent.name)
-            w.field("birthDate", parent.birthDate.description)
+            w.field("birthDate", parent.birthDate)
             w.endObject()
         }
         w.key("children")
@@ -130,7 +130,7 @@ public struct CPRService: Sendable {
         w.field("door", a.door)
         w.field("postalCode", a.postalCode)
         w.field("district", a.district)
-        w.field("movedIn", a.movedIn.description)
+        w.field("movedIn", a.movedIn)
         w.endObject()
     }
 }

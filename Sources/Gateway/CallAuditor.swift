@@ -5,8 +5,9 @@ import Store
 import Synchronization
 
 /// Collects audit rows in memory and writes them in batches, so a call's latency never
-/// includes a database transaction. Runs as a service: flushes every `interval` and once
-/// more on shutdown. Should the database be unwritable, rows are kept (up to a bound) and
+/// includes a database transaction. Runs as a service: flushes every `interval` on a
+/// thread of its own (never on the cooperative pool the calls run on) and once more on
+/// shutdown. Should the database be unwritable, rows are kept (up to a bound) and
 /// retried; the loss of rows beyond it is logged with their count.
 public final class CallAuditor: Service, Sendable {
     let store: Store
@@ -14,12 +15,17 @@ public final class CallAuditor: Service, Sendable {
     let interval: Duration
     let maximumBacklog: Int
     let pending = Mutex<[GatewayCall]>([])
+    /// Rows older than this many days are removed, at start and then hourly.
+    let retentionDays: Int
+    let nextPrune = Mutex<Date>(.distantPast)
 
-    public init(store: Store, logger: Logger, interval: Duration = .milliseconds(100), maximumBacklog: Int = 1_000_000) {
+    public init(store: Store, logger: Logger, interval: Duration = .milliseconds(100), maximumBacklog: Int = 1_000_000,
+                retentionDays: Int = 180) {
         self.store = store
         self.logger = logger
         self.interval = interval
         self.maximumBacklog = maximumBacklog
+        self.retentionDays = retentionDays
     }
 
     public func record(_ call: GatewayCall) {
@@ -47,13 +53,30 @@ public final class CallAuditor: Service, Sendable {
         }
     }
 
-    public func run() async throws {
-        await withGracefulShutdownHandler {
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                flush()
+    /// Removes rows past the retention when an hour has passed since the last removal.
+    public func pruneIfDue(now: Date = Date()) {
+        let due = nextPrune.withLock { next -> Bool in
+            guard now >= next else { return false }
+            next = now.addingTimeInterval(3600)
+            return true
+        }
+        guard due else { return }
+        let cutoff = now.addingTimeInterval(-Double(retentionDays) * 86_400)
+        do {
+            let removed = try store.pruneGatewayCalls(before: cutoff)
+            if removed > 0 {
+                logger.info("removed gateway call rows past their retention", metadata: [
+                    "gateway.rows": "\(removed)", "gateway.retention_days": "\(retentionDays)"])
             }
-        } onGracefulShutdown: {}
-        flush()
+        } catch {
+            logger.error("removing old gateway call rows failed; will try again in an hour", metadata: ["error": "\(error)"])
+        }
+    }
+
+    public func run() async throws {
+        await DedicatedLoop.run(name: "gateway audit", every: interval) { [self] in
+            flush()
+            pruneIfDue()
+        }
     }
 }

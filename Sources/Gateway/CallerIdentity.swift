@@ -45,13 +45,3 @@ enum DistinguishedName {
 
     static func equal(_ a: String, _ b: String) -> Bool { normalised(a) == normalised(b) }
 }
-
-/// Normalises a configured fingerprint: `sha256:` (or `SHA256:`) prefix, hex digits with
-/// or without colons, any case.
-public func normaliseCertificateFingerprint(_ text: String) -> String? {
-    var t = text.trimmingSpaces.lowercased()
-    if t.hasPrefix("sha256:") { t.removeFirst(7) }
-    let hex = t.filter { $0 != ":" }
-    guard hex.count == 64, hex.allSatisfy({ $0.isHexDigit }) else { return nil }
-    return "sha256:" + hex
-}

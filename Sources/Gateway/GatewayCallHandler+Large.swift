@@ -108,7 +108,7 @@ extension GatewayCallHandler {
     }
 
     func faultResponse(_ record: CallRecord, _ fault: GatewayFault) -> Response {
-        let buffer = ByteBuffer(string: fault.json(requestID: record.requestID))
+        let buffer = ByteBuffer(bytes: fault.json(requestID: record.requestID))
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", Self.requestIDHeader: record.requestID]
         if let after = fault.retryAfter { headers[Self.retryAfter] = String(after) }
         audit(record, status: fault.status, outcome: fault.outcome, elapsedNs: clock.nanoseconds() &- record.start,

@@ -20,13 +20,13 @@ struct GatewayCallHandler: Sendable {
     let limiter: ConcurrencyLimiter
     let auditor: CallAuditor
     let breaches: BreachMonitor
-    let identities: IdentityCache
+    let connections: ConnectionIdentities
     let cpr: CPRService
     let kle: KLEPlanCache
     let logger: Logger
 
-    static let contextHeaders: [(String, HTTPField.Name)] = (InvocationContext.requiredFields + InvocationContext.optionalFields)
-        .map { ($0, HTTPField.Name($0)!) }
+    /// The header of each invocation-context field, by `InvocationContext.Field` raw value.
+    static let contextHeaders: [HTTPField.Name] = InvocationContext.Field.allCases.map { HTTPField.Name($0.name)! }
     static let retryAfter = HTTPField.Name("Retry-After")!
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
 
@@ -43,18 +43,16 @@ struct GatewayCallHandler: Sendable {
 
     /// Runs the checks shared by all operations; on success the call holds a concurrency slot.
     func admit(_ op: GatewayOperation, _ request: Request, _ context: GatewayRequestContext) async -> (CallRecord, Result<AuthorisedCall, GatewayFault>) {
-        var record = CallRecord(start: clock.nanoseconds(), at: Date(), requestID: Self.newRequestID(),
+        var record = CallRecord(start: clock.nanoseconds(), at: Date(), requestID: RequestID.next(),
                                 operation: op)
         if !settings.plainHTTP {
-            guard let cert = await context.peerCertificate(), let identity = identities.identity(of: cert) else {
+            guard let identity = await connections.identity(of: context) else {
                 return (record, .failure(.forbidden("no client certificate was presented on this connection")))
             }
             record.identity = identity
         }
         let headers = request.headers
-        let parsed = InvocationContext.parse { name in
-            Self.contextHeaders.first { $0.0 == name }.flatMap { headers[$0.1] }
-        }
+        let parsed = InvocationContext.parse { field in headers[Self.contextHeaders[field.rawValue]] }
         guard case .success(let ctx) = parsed else {
             if case .failure(let fault) = parsed { return (record, .failure(fault)) }
             fatalError("unreachable")
@@ -77,9 +75,9 @@ struct GatewayCallHandler: Sendable {
 
     /// A call answered with one JSON document: `work` must finish within the class's limit.
     func respond(_ op: GatewayOperation, _ request: Request, _ context: GatewayRequestContext,
-                 work: (AuthorisedCall, Deadline) throws(GatewayFault) -> String) async -> Response {
+                 work: (AuthorisedCall, Deadline) throws(GatewayFault) -> [UInt8]) async -> Response {
         let (record, admitted) = await admit(op, request, context)
-        let result: Result<String, GatewayFault>
+        let result: Result<[UInt8], GatewayFault>
         switch admitted {
         case .failure(let fault):
             result = .failure(fault)
@@ -95,18 +93,18 @@ struct GatewayCallHandler: Sendable {
             limiter.release(call.system.name)
         }
         let status: Int
-        let text: String
+        let body: [UInt8]
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", Self.requestIDHeader: record.requestID]
         switch result {
-        case .success(let body):
+        case .success(let bytes):
             status = 200
-            text = body
+            body = bytes
         case .failure(let fault):
             status = fault.status
-            text = fault.json(requestID: record.requestID)
+            body = fault.json(requestID: record.requestID)
             if let after = fault.retryAfter { headers[Self.retryAfter] = String(after) }
         }
-        let buffer = ByteBuffer(string: text)
+        let buffer = ByteBuffer(bytes: body)
         let elapsed = clock.nanoseconds() &- record.start
         let breach = status == 504 || (record.authorised != nil && Double(elapsed) / 1e9 > targets.limit(op.serviceClass).seconds)
         audit(record, status: status, outcome: result.outcome, elapsedNs: elapsed, firstByteNs: nil,
@@ -126,11 +124,9 @@ struct GatewayCallHandler: Sendable {
         // Only calls that reached the service count towards its target.
         if r.authorised != nil { breaches.record(service: r.operation.service.key, breach: breach) }
     }
-
-    static func newRequestID() -> String { UUID().uuidString.lowercased() }
 }
 
-extension Result where Success == String, Failure == GatewayFault {
+extension Result where Failure == GatewayFault {
     var outcome: String {
         switch self {
         case .success: "ok"

@@ -1,5 +1,4 @@
 import Foundation
-import Foundation
 
 /// An answer other than the data: what went wrong, in a JSON body the caller's developers
 /// can act on. Faults never carry person data, nor a hint whether a person exists.
@@ -34,7 +33,7 @@ public struct GatewayFault: Error, Sendable, Equatable {
     }
 
     /// `{"fault":{"code":...,"message":...,"field":...,"callId":...}}`
-    public func json(requestID: String) -> String {
+    public func json(requestID: String) -> [UInt8] {
         var w = JSONWriter()
         w.beginObject()
         w.key("fault")
@@ -46,7 +45,7 @@ public struct GatewayFault: Error, Sendable, Equatable {
         w.field("requestId", requestID)
         w.endObject()
         w.endObject()
-        return w.text
+        return w.bytes
     }
 
     static func missing(_ field: String) -> GatewayFault {

@@ -21,4 +21,9 @@ public struct GatewayOperation: Sendable {
     static let kleNode = GatewayOperation("kle.node", service: "kle-lookup", .simple)
     static let kleSubtree = GatewayOperation("kle.subtree", service: "kle-lookup", .medium)
     static let klePlan = GatewayOperation("kle.plan", service: "kle-plan", .large)
+
+    /// Every operation, for reports that name them.
+    public static let all = [cprPerson, cprSearch, cprPopulation, kleNode, kleSubtree, klePlan]
+
+    public static func named(_ name: String) -> GatewayOperation? { all.first { $0.name == name } }
 }

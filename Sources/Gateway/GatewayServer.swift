@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import Synchronization
 import SourceStubs
 import Store
 
@@ -23,6 +24,8 @@ public struct GatewayServer: Sendable {
     public let settings: GatewaySettings
     public let auditor: CallAuditor
     public let breaches: BreachMonitor
+    let directory: DirectoryCache
+    let kle: KLEPlanCache
     let handler: GatewayCallHandler
     let logger: Logger
 
@@ -33,6 +36,8 @@ public struct GatewayServer: Sendable {
     ///   - clock: the clock calls are timed with (tests inject one).
     ///   - today: the register date lookups are answered for.
     ///   - alarms: where breach alarms go; by default an error-level log line.
+    ///   - directoryRefresh: how often systems, certificates and agreements are read again
+    ///     from the store, so `config apply` takes effect without a restart.
     public init(store: Store, settings: GatewaySettings? = nil, logger: Logger,
                 targets: ServiceTargets = ServiceTargets(), clock: any GatewayClock = SystemGatewayClock(),
                 today: @escaping @Sendable () -> CivilDate = GatewayServer.copenhagenToday,
@@ -44,25 +49,28 @@ public struct GatewayServer: Sendable {
         }
         self.settings = settings
         self.logger = logger
-        auditor = CallAuditor(store: store, logger: logger)
+        auditor = CallAuditor(store: store, logger: logger, retentionDays: settings.auditRetentionDays)
         breaches = BreachMonitor(threshold: settings.breachAlarmShare, sink: alarms ?? LoggingBreachAlarmSink(logger: logger))
         guard let epoch = CivilDate(iso: snapshot.sources.epoch) else {
             throw GatewayError("starting the gateway", "the sources epoch '\(snapshot.sources.epoch)' is not a date",
                                hint: "fix sources.epoch in the configuration file")
         }
+        directory = DirectoryCache(store: store, initial: GatewayDirectory(snapshot), refresh: directoryRefresh, logger: logger)
+        kle = KLEPlanCache(plan: KLEPlan(seed: snapshot.sources.kleSeed, epoch: epoch), today: today, logger: logger)
         let population = CPRPopulation(seed: snapshot.sources.cprSeed, size: snapshot.sources.cprPersons, epoch: epoch)
         handler = GatewayCallHandler(
             store: store, settings: settings, targets: targets, clock: clock, today: today,
-            directory: DirectoryCache(store: store, initial: GatewayDirectory(snapshot), refresh: directoryRefresh, clock: clock, logger: logger),
+            directory: directory,
             limiter: ConcurrencyLimiter(limit: settings.maxConcurrentCallsPerSystem),
-            auditor: auditor, breaches: breaches, identities: IdentityCache(),
+            auditor: auditor, breaches: breaches, connections: ConnectionIdentities(identities: IdentityCache()),
             cpr: CPRService(population: population),
-            kle: KLEPlanCache(plan: KLEPlan(seed: snapshot.sources.kleSeed, epoch: epoch)),
+            kle: kle,
             logger: logger)
     }
 
     /// The application: the gateway's routes, TLS with required client certificates
-    /// (unless `plain_http`), and the audit writer as a companion service.
+    /// (unless `plain_http`), and the audit writer, the directory refresh and the KLE plan's
+    /// daily build as companion services.
     /// `onServerRunning` gets the bound port (useful with port 0).
     public func makeApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         throws -> some ApplicationProtocol {
@@ -72,7 +80,7 @@ public struct GatewayServer: Sendable {
             router: router, server: try serverBuilder(),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port),
                                                     serverName: "udtraek-gateway"),
-            services: [auditor],
+            services: [auditor, directory, kle],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }
@@ -124,13 +132,22 @@ public struct GatewayServer: Sendable {
         }
     }
 
-    /// Today in Denmark: the register's day turns at Danish midnight.
+    /// Today in Denmark: the register's day turns at Danish midnight. Every call asks, so
+    /// the day is worked out with the calendar once and then kept until the next midnight.
     public static func copenhagenToday() -> CivilDate {
+        let now = Date()
+        if let known = copenhagenDay.withLock({ $0 }), now < known.until { return known.day }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Europe/Copenhagen") ?? .gmt
-        let c = calendar.dateComponents([.year, .month, .day], from: Date())
-        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
+        let c = calendar.dateComponents([.year, .month, .day], from: now)
+        let day = CivilDate(year: c.year!, month: c.month!, day: c.day!)!
+        let midnight = calendar.nextDate(after: now, matching: DateComponents(hour: 0, minute: 0, second: 0),
+                                         matchingPolicy: .nextTime) ?? now.addingTimeInterval(60)
+        copenhagenDay.withLock { $0 = (day, midnight) }
+        return day
     }
+
+    static let copenhagenDay = Mutex<(day: CivilDate, until: Date)?>(nil)
 }
 
 /// A failure to set up or run the gateway, saying what was being done and what to do.

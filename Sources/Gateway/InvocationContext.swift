@@ -1,3 +1,5 @@
+import Store
+
 /// The platform's invocation context, sent by the caller as HTTP headers named exactly as
 /// the platform names the fields (header names are case-insensitive):
 ///
@@ -21,54 +23,66 @@ public struct InvocationContext: Sendable, Equatable {
     public var callersServiceCallIdentifier: String?
     public var accountingInfo: String?
 
-    public static let requiredFields = ["ServiceAgreementUUID", "UserSystemUUID", "UserUUID", "ServiceUUID"]
-    public static let optionalFields = ["OnBehalfOfUser", "CallersServiceCallIdentifier", "AccountingInfo"]
+    /// The context's fields in the order the platform documents them (and faults report them).
+    public enum Field: Int, CaseIterable, Sendable {
+        case serviceAgreementUUID, userSystemUUID, userUUID, serviceUUID
+        case onBehalfOfUser, callersServiceCallIdentifier, accountingInfo
+
+        /// The field's name, which is also its HTTP header's.
+        public var name: String {
+            switch self {
+            case .serviceAgreementUUID: "ServiceAgreementUUID"
+            case .userSystemUUID: "UserSystemUUID"
+            case .userUUID: "UserUUID"
+            case .serviceUUID: "ServiceUUID"
+            case .onBehalfOfUser: "OnBehalfOfUser"
+            case .callersServiceCallIdentifier: "CallersServiceCallIdentifier"
+            case .accountingInfo: "AccountingInfo"
+            }
+        }
+
+        public var isRequired: Bool { rawValue <= Field.serviceUUID.rawValue }
+    }
+
+    public static let requiredFields = Field.allCases.filter(\.isRequired).map(\.name)
+    public static let optionalFields = Field.allCases.filter { !$0.isRequired }.map(\.name)
     public static let maximumOptionalLength = 255
 
     /// Reads the context from `header` (a lookup by field name, case-insensitive at the
     /// caller), reporting the first problem in the order the platform documents the fields.
     public static func parse(_ header: (String) -> String?) -> Result<InvocationContext, GatewayFault> {
-        var uuids: [String] = []
-        for name in requiredFields {
-            guard let raw = header(name) else { return .failure(.missing(name)) }
-            let value = raw.trimmingSpaces
-            if value.isEmpty { return .failure(.missing(name)) }
-            guard isLowercaseUUID(value) else {
-                return .failure(.malformed(name, "is not a lowercase UUID (8-4-4-4-12 hexadecimal digits, a-f in lowercase)"))
+        parse { (field: Field) in header(field.name) }
+    }
+
+    /// As `parse(_:)`, with the lookup by field: the gateway maps fields to its prepared
+    /// header names without comparing strings.
+    public static func parse(_ header: (Field) -> String?) -> Result<InvocationContext, GatewayFault> {
+        var values = [String?](repeating: nil, count: Field.allCases.count)
+        for field in Field.allCases {
+            let value = header(field)?.trimmingSpaces
+            if field.isRequired {
+                guard let value, !value.isEmpty else { return .failure(.missing(field.name)) }
+                guard isLowercaseUUID(value) else {
+                    return .failure(.malformed(field.name, "is not a lowercase UUID (8-4-4-4-12 hexadecimal digits, a-f in lowercase)"))
+                }
+                values[field.rawValue] = value
+            } else if let value {
+                if value.count > maximumOptionalLength {
+                    return .failure(.malformed(field.name, "is \(value.count) characters long; at most \(maximumOptionalLength) are allowed"))
+                }
+                values[field.rawValue] = value.isEmpty ? nil : value
             }
-            uuids.append(value)
-        }
-        var optional: [String?] = []
-        for name in optionalFields {
-            guard let raw = header(name) else { optional.append(nil); continue }
-            let value = raw.trimmingSpaces
-            if value.count > maximumOptionalLength {
-                return .failure(.malformed(name, "is \(value.count) characters long; at most \(maximumOptionalLength) are allowed"))
-            }
-            optional.append(value.isEmpty ? nil : value)
         }
         return .success(InvocationContext(
-            serviceAgreementUUID: uuids[0], userSystemUUID: uuids[1], userUUID: uuids[2], serviceUUID: uuids[3],
-            onBehalfOfUser: optional[0], callersServiceCallIdentifier: optional[1], accountingInfo: optional[2]))
+            serviceAgreementUUID: values[0]!, userSystemUUID: values[1]!, userUUID: values[2]!, serviceUUID: values[3]!,
+            onBehalfOfUser: values[4], callersServiceCallIdentifier: values[5], accountingInfo: values[6]))
     }
-}
-
-/// Byte-wise, without regular expressions: this runs four times on every call.
-func isLowercaseUUID(_ s: String) -> Bool {
-    var count = 0
-    for (i, b) in s.utf8.enumerated() {
-        count += 1
-        if i == 8 || i == 13 || i == 18 || i == 23 {
-            if b != UInt8(ascii: "-") { return false }
-        } else if !((b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66)) {
-            return false
-        }
-    }
-    return count == 36
 }
 
 extension String {
+    /// Without leading and trailing spaces and tabs; the string itself (no copy) when it has none.
     var trimmingSpaces: String {
+        if let f = utf8.first, let l = utf8.last, f != 0x20, f != 0x09, l != 0x20, l != 0x09 { return self }
         guard let first = firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
         let last = lastIndex(where: { $0 != " " && $0 != "\t" })!
         return String(self[first...last])

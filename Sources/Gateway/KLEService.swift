@@ -13,7 +13,7 @@ public struct KLEService: Sendable {
         self.children = children
     }
 
-    public func node(_ id: String, subtree: Bool, deadline: Deadline) throws(GatewayFault) -> String {
+    public func node(_ id: String, subtree: Bool, deadline: Deadline) throws(GatewayFault) -> [UInt8] {
         guard let node = version.node(number: id) ?? version.node(uuid: id.lowercased()) else {
             throw GatewayFault(status: 404, code: "not-found",
                                message: "no KLE subject or group with this number or UUID in the plan in force (version \(version.number))")
@@ -21,7 +21,7 @@ public struct KLEService: Sendable {
         var w = JSONWriter(capacity: subtree ? 64 * 1024 : 1024)
         var count = 0
         try render(node, subtree: subtree, into: &w, count: &count, deadline: deadline)
-        return w.text
+        return w.bytes
     }
 
     private func render(_ n: KLENode, subtree: Bool, into w: inout JSONWriter, count: inout Int,
@@ -37,9 +37,9 @@ public struct KLEService: Sendable {
         w.beginArray()
         for g in n.guidance { w.value(g) }
         w.endArray()
-        w.field("created", n.created.description)
-        w.field("changed", n.changed?.description)
-        w.field("expired", n.expired?.description)
+        w.field("created", n.created)
+        w.field("changed", n.changed)
+        w.field("expired", n.expired)
         w.field("movedTo", n.movedTo)
         w.field("preservation", n.preservation)
         w.field("deletionPeriod", n.deletionPeriod)

@@ -67,19 +67,18 @@ enum LargeResponseProducer {
             }
         case .ndjson:
             return { sink in
-                var buffer: [UInt8] = []
-                buffer.reserveCapacity(300 * 1024)
+                // One writer for the whole stream: lines are appended to its buffer and
+                // handed on in chunks of about 256 kB.
+                var w = JSONWriter(capacity: 300 * 1024)
                 try population.forEachPerson(on: date, municipality: municipality) { p in
-                    var w = JSONWriter()
                     CPRService.render(p, into: &w)
-                    buffer.append(contentsOf: w.text.utf8)
-                    buffer.append(0x0A)
-                    if buffer.count >= 256 * 1024 {
-                        try buffer.withUnsafeBytes { try sink.write($0) }
-                        buffer.removeAll(keepingCapacity: true)
+                    w.raw(0x0A)
+                    if w.bytes.count >= 256 * 1024 {
+                        try w.bytes.withUnsafeBytes { try sink.write($0) }
+                        w.reset()
                     }
                 }
-                if !buffer.isEmpty { try buffer.withUnsafeBytes { try sink.write($0) } }
+                if !w.bytes.isEmpty { try w.bytes.withUnsafeBytes { try sink.write($0) } }
             }
         }
     }

@@ -72,22 +72,137 @@ public struct GatewayCall: Codable, Sendable, Equatable, FetchableRecord, Mutabl
 extension Store {
     /// Writes a batch of call rows in one transaction: at thousands of calls a second a
     /// transaction per call would be the gateway's bottleneck.
+    ///
+    /// One prepared statement with positional arguments, and the time written by hand in
+    /// GRDB's own format (`yyyy-MM-dd HH:mm:ss.SSS`, UTC): the record encoder and the date
+    /// formatter cost more per row than SQLite's insert.
     public func recordGatewayCalls(_ calls: [GatewayCall]) throws {
         guard !calls.isEmpty else { return }
         try write("writing \(calls.count) gateway call rows") { db in
-            for call in calls {
-                var row = call
-                try row.insert(db)
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO gateway_call (at, request_id, operation, system, certificate, municipality, agreement_uuid,
+                  service, on_behalf_of_user, callers_call_id, accounting_info, status, outcome, duration_ms,
+                  first_byte_ms, bytes, breach)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for c in calls {
+                insert.setUncheckedArguments([
+                    DatabaseTimestamp.text(c.at), c.requestID, c.operation, c.system, c.certificate, c.municipality,
+                    c.agreementUUID, c.service, c.onBehalfOfUser, c.callersCallID, c.accountingInfo, c.status,
+                    c.outcome, c.durationMs, c.firstByteMs, c.bytes, c.breach,
+                ])
+                try insert.execute()
             }
         }
     }
 
-    /// The most recent calls, newest first.
-    public func gatewayCalls(limit: Int = 100, system: String? = nil) throws -> [GatewayCall] {
+    /// The most recent calls, newest first; optionally of one system, with one outcome, or
+    /// only those that missed their service target.
+    public func gatewayCalls(limit: Int = 100, system: String? = nil, outcome: String? = nil,
+                             breachesOnly: Bool = false) throws -> [GatewayCall] {
         try read("reading gateway calls") { db in
             var request = GatewayCall.order(Column("id").desc).limit(limit)
             if let system { request = request.filter(Column("system") == system) }
+            if let outcome { request = request.filter(Column("outcome") == outcome) }
+            if breachesOnly { request = request.filter(Column("breach") != nil) }
             return try request.fetchAll(db)
         }
+    }
+
+    /// Per operation (each has one service class), the calls since `since` that reached
+    /// the service (authorised), how many missed their target on each side, and the
+    /// durations' median, 99th percentile and maximum: what an operator checks the
+    /// platform's service targets against.
+    public func gatewayServiceSummary(since: Date) throws -> [GatewayServiceSummary] {
+        try read("summarising gateway calls") { db in
+            let cutoff = DatabaseTimestamp.text(since)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT operation, service, COUNT(*) AS calls,
+                       SUM(breach = 'server') AS server_breaches, SUM(breach = 'client') AS client_breaches,
+                       MAX(duration_ms) AS max_ms
+                FROM gateway_call WHERE at >= ? AND system IS NOT NULL AND service IS NOT NULL
+                GROUP BY operation ORDER BY operation
+                """, arguments: [cutoff])
+            return try rows.map { row in
+                let operation: String = row["operation"]
+                let calls: Int = row["calls"]
+                func percentile(_ p: Double) throws -> Double {
+                    let offset = min(calls - 1, Int(Double(calls) * p))
+                    return try Double.fetchOne(db, sql: """
+                        SELECT duration_ms FROM gateway_call
+                        WHERE at >= ? AND system IS NOT NULL AND service IS NOT NULL AND operation = ?
+                        ORDER BY duration_ms LIMIT 1 OFFSET ?
+                        """, arguments: [cutoff, operation, offset]) ?? 0
+                }
+                return GatewayServiceSummary(operation: operation, service: row["service"], calls: calls, serverBreaches: row["server_breaches"] ?? 0,
+                                             clientBreaches: row["client_breaches"] ?? 0, p50Ms: try percentile(0.5),
+                                             p99Ms: try percentile(0.99), maxMs: row["max_ms"] ?? 0)
+            }
+        }
+    }
+
+    /// Deletes call rows older than `before`, at most `batch` per transaction so the
+    /// gateway's own batched writes never wait long for the lock; returns how many went.
+    @discardableResult
+    public func pruneGatewayCalls(before: Date, batch: Int = 20_000) throws -> Int {
+        let cutoff = DatabaseTimestamp.text(before)
+        var total = 0
+        while true {
+            let n = try write("removing gateway call rows from before \(cutoff)") { db -> Int in
+                try db.execute(sql: """
+                    DELETE FROM gateway_call WHERE id IN (SELECT id FROM gateway_call WHERE at < ? ORDER BY at LIMIT ?)
+                    """, arguments: [cutoff, batch])
+                return db.changesCount
+            }
+            total += n
+            if n < batch { return total }
+        }
+    }
+}
+
+/// One operation's calls over a period, for `udtraek gateway targets`.
+public struct GatewayServiceSummary: Codable, Sendable, Equatable {
+    public var operation: String
+    public var service: String
+    public var calls: Int
+    public var serverBreaches: Int
+    public var clientBreaches: Int
+    public var p50Ms: Double
+    public var p99Ms: Double
+    public var maxMs: Double
+
+    /// Share of the calls that missed their target on the platform's side.
+    public var serverBreachShare: Double { calls == 0 ? 0 : Double(serverBreaches) / Double(calls) }
+}
+
+/// Dates as GRDB stores them by default (`yyyy-MM-dd HH:mm:ss.SSS` in UTC), written
+/// without a `DateFormatter`, for tables written thousands of times a second.
+enum DatabaseTimestamp {
+    static func text(_ date: Date) -> String {
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let days = Int(ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000)
+        let msOfDay = Int(ms - Int64(days) * 86_400_000)
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        var out = [UInt8]()
+        out.reserveCapacity(23)
+        func put(_ v: Int, _ width: Int) {
+            var divisor = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = v
+            while divisor > 0 { out.append(UInt8(48 + rest / divisor)); rest %= divisor; divisor /= 10 }
+        }
+        put(year, 4); out.append(45); put(month, 2); out.append(45); put(day, 2); out.append(32)
+        put(msOfDay / 3_600_000, 2); out.append(58); put(msOfDay / 60_000 % 60, 2); out.append(58)
+        put(msOfDay / 1000 % 60, 2); out.append(46); put(msOfDay % 1000, 3)
+        return String(decoding: out, as: UTF8.self)
     }
 }

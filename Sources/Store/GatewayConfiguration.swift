@@ -22,11 +22,14 @@ public struct GatewaySettings: Codable, Sendable, Equatable {
     public var breachAlarmShare: Double
     /// How long a client may read a large response slower than the minimum rate.
     public var slowClientGraceSeconds: Double
+    /// Days the call audit (`gateway_call`) is kept; older rows are removed hourly. At the
+    /// platform's call rates the table would otherwise grow by the million every day.
+    public var auditRetentionDays: Int
 
     public init(host: String = "127.0.0.1", port: Int = 8443, certificatePath: String? = nil,
                 privateKeyPath: String? = nil, clientCAPath: String? = nil, plainHTTP: Bool = false,
                 maxConcurrentCallsPerSystem: Int = 64, breachAlarmShare: Double = 0.01,
-                slowClientGraceSeconds: Double = 5) {
+                slowClientGraceSeconds: Double = 5, auditRetentionDays: Int = 180) {
         self.host = host
         self.port = port
         self.certificatePath = certificatePath
@@ -36,6 +39,23 @@ public struct GatewaySettings: Codable, Sendable, Equatable {
         self.maxConcurrentCallsPerSystem = maxConcurrentCallsPerSystem
         self.breachAlarmShare = breachAlarmShare
         self.slowClientGraceSeconds = slowClientGraceSeconds
+        self.auditRetentionDays = auditRetentionDays
+    }
+
+    /// Settings stored before a field existed read as its default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = GatewaySettings()
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? d.host
+        port = try c.decodeIfPresent(Int.self, forKey: .port) ?? d.port
+        certificatePath = try c.decodeIfPresent(String.self, forKey: .certificatePath)
+        privateKeyPath = try c.decodeIfPresent(String.self, forKey: .privateKeyPath)
+        clientCAPath = try c.decodeIfPresent(String.self, forKey: .clientCAPath)
+        plainHTTP = try c.decodeIfPresent(Bool.self, forKey: .plainHTTP) ?? d.plainHTTP
+        maxConcurrentCallsPerSystem = try c.decodeIfPresent(Int.self, forKey: .maxConcurrentCallsPerSystem) ?? d.maxConcurrentCallsPerSystem
+        breachAlarmShare = try c.decodeIfPresent(Double.self, forKey: .breachAlarmShare) ?? d.breachAlarmShare
+        slowClientGraceSeconds = try c.decodeIfPresent(Double.self, forKey: .slowClientGraceSeconds) ?? d.slowClientGraceSeconds
+        auditRetentionDays = try c.decodeIfPresent(Int.self, forKey: .auditRetentionDays) ?? d.auditRetentionDays
     }
 
     enum CodingKeys: String, CodingKey {
@@ -47,6 +67,7 @@ public struct GatewaySettings: Codable, Sendable, Equatable {
         case maxConcurrentCallsPerSystem = "max_concurrent_calls_per_system"
         case breachAlarmShare = "breach_alarm_share"
         case slowClientGraceSeconds = "slow_client_grace_seconds"
+        case auditRetentionDays = "audit_retention_days"
     }
 }
 
@@ -64,6 +85,17 @@ public struct SystemCertificate: Codable, Sendable, Equatable, FetchableRecord, 
         self.system = system
         self.subject = subject
         self.fingerprint = fingerprint
+    }
+
+    /// A fingerprint as operators copy it (`sha256:` or `SHA256:` prefix or none, hex
+    /// digits with or without colons, any case) in the one form the gateway compares:
+    /// `sha256:` and 64 lowercase hexadecimal digits. Nil when it is not one.
+    public static func normaliseFingerprint(_ text: String) -> String? {
+        var t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if t.hasPrefix("sha256:") { t.removeFirst(7) }
+        let hex = t.filter { $0 != ":" }
+        guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else { return nil }
+        return "sha256:" + hex
     }
 }
 

@@ -21,6 +21,7 @@ extension ConfigurationExport {
         out.append("  max_concurrent_calls_per_system: \(s.maxConcurrentCallsPerSystem)")
         out.append("  breach_alarm_share: \(s.breachAlarmShare)")
         out.append("  slow_client_grace_seconds: \(s.slowClientGraceSeconds)")
+        out.append("  audit_retention_days: \(s.auditRetentionDays)")
         return out
     }
 }

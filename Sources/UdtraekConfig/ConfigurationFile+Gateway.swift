@@ -16,10 +16,11 @@ import Store
 ///   max_concurrent_calls_per_system: 64  # beyond it: 429 with Retry-After
 ///   breach_alarm_share: 0.01             # alarm when more of a service's calls miss their target
 ///   slow_client_grace_seconds: 5         # a large response read slower than 200 kB/s this long is cut
+///   audit_retention_days: 180            # call audit rows older than this are removed
 /// ```
 extension SnapshotReader {
     static let gatewayKeys = ["listen", "tls", "plain_http", "max_concurrent_calls_per_system",
-                              "breach_alarm_share", "slow_client_grace_seconds"]
+                              "breach_alarm_share", "slow_client_grace_seconds", "audit_retention_days"]
 
     func readGateway(_ value: YAMLValue) -> GatewaySettings? {
         guard let map = value.mapping(allowed: Self.gatewayKeys) else { return nil }
@@ -50,6 +51,7 @@ extension SnapshotReader {
                 graceValue.report("slow_client_grace_seconds is a number of seconds from 0 (exclusive) to 600")
             }
         }
+        if let days = map["audit_retention_days"]?.int(in: 1...3650) { s.auditRetentionDays = days }
         return s
     }
 
@@ -59,7 +61,7 @@ extension SnapshotReader {
         let subject = map["subject"]?.string()
         var fingerprint: String?
         if let f = map["fingerprint"], let text = f.string() {
-            fingerprint = normaliseFingerprint(text)
+            fingerprint = SystemCertificate.normaliseFingerprint(text)
             if fingerprint == nil {
                 f.report("'\(text)' is not a SHA-256 certificate fingerprint like sha256:<64 hexadecimal digits>; get it with `openssl x509 -in CERT -noout -fingerprint -sha256`")
             }
@@ -85,13 +87,5 @@ extension SnapshotReader {
         guard let value = map["uuid"], let uuid = value.string() else { return nil }
         if !isLowercaseUUID(uuid) { value.report("'\(uuid)' is not a lowercase UUID"); return nil }
         return uuid
-    }
-
-    private func normaliseFingerprint(_ text: String) -> String? {
-        var t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        if t.hasPrefix("sha256:") { t.removeFirst(7) }
-        let hex = t.filter { $0 != ":" }
-        guard hex.count == 64, hex.allSatisfy(\.isHexDigit) else { return nil }
-        return "sha256:" + hex
     }
 }

@@ -277,7 +277,3 @@ struct SnapshotReader {
         return (full as NSString).standardizingPath
     }
 }
-
-func isLowercaseUUID(_ text: String) -> Bool {
-    text.range(of: "^[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}$", options: .regularExpression) != nil
-}

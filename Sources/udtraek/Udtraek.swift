@@ -11,7 +11,7 @@ struct Udtraek: AsyncParsableCommand {
         subcommands: [
             ConfigCommand.self, SystemsCommand.self, DeliverCommand.self, DeliveriesCommand.self,
             OutboxCommand.self, ExtractCommand.self, RunsCommand.self, ServeCommand.self, ScheduleCommand.self, BenchCommand.self, KeysCommand.self, AuditCommand.self, DemoCommand.self,
-            AlarmsCommand.self, PickupsCommand.self, MonitorCommand.self, ChangeCommand.self,
+            AlarmsCommand.self, PickupsCommand.self, MonitorCommand.self, ChangeCommand.self, GatewayCommand.self,
         ])
 }
 

@@ -51,6 +51,7 @@ final class GatewayFixture: @unchecked Sendable {
     static let populationAgreement = "3e4f5a6b-7c8d-4e9f-a0b1-c2d3e4f5a6b7"
     static let kleAgreement = "4f5a6b7c-8d9e-4fa0-b1c2-d3e4f5a6b7c8"
     static let esdhCPRAgreement = "5a6b7c8d-9e0f-4a1b-82c3-d4e5f6a7b8c9"
+    static let esdhKLEPlanAgreement = "6b7c8d9e-0f1a-4b2c-93d4-e5f6a7b8c9d0"
     static let today = CivilDate(year: 2026, month: 11, day: 23)!
 
     let directory: String
@@ -59,8 +60,10 @@ final class GatewayFixture: @unchecked Sendable {
     let server: GatewayServer
     let port: Int
     let task: Task<Void, any Error>
+    /// The configuration applied at the start; tests change it and `apply` it again.
+    let configText: String
 
-    static func config(certs: String, fingerprint: String, persons: Int, cap: Int, grace: Double) -> String {
+    static func config(certs: String, fingerprint: String, persons: Int, cap: Int, grace: Double, port: Int = 0) -> String {
         """
         sources: { epoch: 2020-01-01, cpr: { seed: 7, persons: \(persons) }, kle: { seed: 3 } }
         municipalities:
@@ -82,8 +85,9 @@ final class GatewayFixture: @unchecked Sendable {
           - { uuid: \(pendingAgreement), system: sag-kbh, municipality: "0751", service: cpr-lookup, state: pending }
           - { uuid: \(terminatedAgreement), system: sag-kbh, municipality: "0101", service: kle-plan, state: terminated }
           - { uuid: \(esdhCPRAgreement), system: esdh-aarhus, municipality: "0751", service: cpr-lookup, state: approved }
+          - { uuid: \(esdhKLEPlanAgreement), system: esdh-aarhus, municipality: "0751", service: kle-plan, state: approved }
         gateway:
-          listen: { host: 127.0.0.1, port: 0 }
+          listen: { host: 127.0.0.1, port: \(port) }
           tls: { certificate: \(certs)/server.pem, private_key: \(certs)/server.key, client_ca: \(certs)/ca.pem }
           max_concurrent_calls_per_system: \(cap)
           slow_client_grace_seconds: \(grace)
@@ -102,27 +106,39 @@ final class GatewayFixture: @unchecked Sendable {
         return dir
     }
 
+    /// The fingerprint of esdh-aarhus's certificate, as the configuration names it.
+    static func esdhFingerprint(certs: String) throws -> String {
+        try run("/usr/bin/openssl", ["x509", "-in", "\(certs)/esdh-aarhus.pem", "-noout", "-fingerprint", "-sha256"])
+            .output.split(separator: "=").last.map { "sha256:" + $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+    }
+
     init(persons: Int = 20_000, cap: Int = 64, grace: Double = 5, targets: ServiceTargets = ServiceTargets(),
-         clock: any GatewayClock = SystemGatewayClock()) async throws {
+         clock: any GatewayClock = SystemGatewayClock(), directoryRefresh: Duration = .seconds(5)) async throws {
         certs = try Self.sharedCertificates.get()
         directory = NSTemporaryDirectory() + "udtraek-gateway-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let fp = try run("/usr/bin/openssl", ["x509", "-in", "\(certs)/esdh-aarhus.pem", "-noout", "-fingerprint", "-sha256"])
-            .output.split(separator: "=").last.map { "sha256:" + $0.trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
-        let configPath = directory + "/udtraek.yaml"
-        try Self.config(certs: certs, fingerprint: fp, persons: persons, cap: cap, grace: grace)
-            .write(toFile: configPath, atomically: true, encoding: .utf8)
+        configText = Self.config(certs: certs, fingerprint: try Self.esdhFingerprint(certs: certs), persons: persons, cap: cap, grace: grace)
         store = try Store(stateDirectory: directory)
-        try ConfigurationFile.load(path: configPath).apply(to: store, actor: "test")
+        try Self.apply(configText, to: store, in: directory)
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .warning
-        server = try GatewayServer(store: store, logger: logger, targets: targets, clock: clock, today: { GatewayFixture.today })
+        server = try GatewayServer(store: store, logger: logger, targets: targets, clock: clock, today: { GatewayFixture.today },
+                                   directoryRefresh: directoryRefresh)
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication(onServerRunning: { port in continuation.yield(port) })
         task = Task { try await app.runService() }
         var bound = 0
         for await p in stream { bound = p; break }
         port = bound
+    }
+
+    /// Applies `yaml` to the fixture's store, as `udtraek config apply` would while the gateway runs.
+    func apply(_ yaml: String) throws { try Self.apply(yaml, to: store, in: directory) }
+
+    static func apply(_ yaml: String, to store: Store, in directory: String) throws {
+        let path = directory + "/udtraek-\(UUID().uuidString).yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        try ConfigurationFile.load(path: path).apply(to: store, actor: "test")
     }
 
     func stop() async {
@@ -157,8 +173,15 @@ final class GatewayFixture: @unchecked Sendable {
 
     func getBlocking(_ path: String, cert: String?, headers: [String: String], extra: [String],
                      bodyFile: String?) throws -> Answer {
-        let out = bodyFile ?? directory + "/body-\(UUID().uuidString)"
-        let headerFile = directory + "/headers-\(UUID().uuidString)"
+        try Self.curl(port: port, certs: certs, scratch: directory, path, cert: cert, headers: headers, extra: extra, bodyFile: bodyFile)
+    }
+
+    /// One GET with curl against the gateway on `port` over TLS, with the client
+    /// certificate `cert` from `certs` (or none); header and body files go to `scratch`.
+    static func curl(port: Int, certs: String, scratch: String, _ path: String, cert: String?, headers: [String: String],
+                     extra: [String] = [], bodyFile: String? = nil) throws -> Answer {
+        let out = bodyFile ?? scratch + "/body-\(UUID().uuidString)"
+        let headerFile = scratch + "/headers-\(UUID().uuidString)"
         var args = ["-s", "-o", out, "-D", headerFile, "-w", "%{http_code}", "--cacert", "\(certs)/ca.pem", "--max-time", "60"]
         if let cert {
             let authority = cert == "rogue" ? "rogue" : cert

@@ -7,8 +7,8 @@ import Testing
 /// deliberately slow client, and the per-system concurrency cap.
 @Suite struct GatewayServiceTargetTests {
     @Test func deadlineExceededAnswers504() async throws {
-        // Every clock reading is 700 ms after the last: no call can finish within 1 s.
-        let f = try await GatewayFixture(clock: SteppingClock(step: .milliseconds(700)))
+        // Every clock reading is 1.1 s after the last: no call can finish within 1 s.
+        let f = try await GatewayFixture(clock: SteppingClock(step: .milliseconds(1100)))
         defer { Task { await f.stop() } }
         let (kbh, _) = GatewayFaultTests.pnrs()
         let a = try await f.get("/cpr/persons/\(kbh)", headers: GatewayFixture.context())
@@ -94,7 +94,7 @@ import Testing
     }
 
     @Test func fingerprints() {
-        #expect(normaliseCertificateFingerprint("SHA256:" + Array(repeating: "AB", count: 32).joined(separator: ":")) == "sha256:" + String(repeating: "ab", count: 32))
-        #expect(normaliseCertificateFingerprint("sha256:abc") == nil)
+        #expect(SystemCertificate.normaliseFingerprint("SHA256:" + Array(repeating: "AB", count: 32).joined(separator: ":")) == "sha256:" + String(repeating: "ab", count: 32))
+        #expect(SystemCertificate.normaliseFingerprint("sha256:abc") == nil)
     }
 }

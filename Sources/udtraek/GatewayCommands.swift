@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Store
+
+/// `udtraek gateway`: what the lookup gateway has answered, for helpdesk and operators:
+/// each call's audit row, and each operation held against its service target.
+struct GatewayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway", abstract: "The lookup gateway's call audit and its service targets.",
+        subcommands: [Calls.self, Targets.self], defaultSubcommand: Calls.self)
+
+    struct Calls: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Gateway calls, newest first: who called for which municipality, under which agreement, and how it ended.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only calls of this calling system.") var system: String?
+        @Option(help: "Only calls with this outcome (ok, not-found, bad-request, forbidden, too-many-calls, timeout, client-too-slow, error).")
+        var outcome: String?
+        @Flag(help: "Only calls that missed their service target.") var breaches = false
+        @Option(help: "How many rows.") var limit = 50
+        @Flag(help: "JSON for scripts.") var json = false
+
+        static let outcomes = ["ok", "not-found", "bad-request", "forbidden", "too-many-calls", "timeout", "client-too-slow", "error"]
+
+        func validate() throws {
+            if let outcome, !Self.outcomes.contains(outcome) {
+                throw ValidationError("--outcome must be one of \(Self.outcomes.joined(separator: ", "))")
+            }
+            if limit < 1 { throw ValidationError("--limit must be at least 1") }
+        }
+
+        func run() throws {
+            let store = try Store(stateDirectory: global.stateDirectory)
+            if let system, try !store.configuration().systems.contains(where: { $0.name == system }),
+               try store.gatewayCalls(limit: 1, system: system).isEmpty {
+                throw Failure("there is no system named '\(system)'; see `udtraek systems`")
+            }
+            let calls = try store.gatewayCalls(limit: limit, system: system, outcome: outcome, breachesOnly: breaches)
+            try Output(json: json).emit(calls, columns: [
+                ("AT", { Format.time($0.at) }), ("OPERATION", \.operation),
+                ("SYSTEM", { $0.system ?? ($0.certificate.map { "(\($0.prefix(40)))" } ?? "-") }),
+                ("KOMMUNE", { $0.municipality ?? "-" }), ("STATUS", { "\($0.status)" }), ("OUTCOME", \.outcome),
+                ("MS", { String(format: "%.1f", $0.durationMs) }), ("BYTES", { Format.bytes(Int64($0.bytes)) }),
+                ("BREACH", { $0.breach ?? "" }), ("ON BEHALF OF", { $0.onBehalfOfUser ?? "" }),
+                ("CALL ID", { $0.callersCallID ?? "" }), ("REQUEST", \.requestID),
+            ], empty: "No gateway calls recorded\(system.map { " for \($0)" } ?? "").")
+        }
+    }
+
+    struct Targets: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Each gateway operation over a recent period: calls, breaches of its service target, and its times.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The period, in hours back from now.") var hours: Double = 24
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func validate() throws {
+            if !(hours > 0) { throw ValidationError("--hours must be more than 0") }
+        }
+
+        /// A summary row with the operation's class and limit.
+        struct Row: Encodable {
+            var operation: String
+            var service: String
+            var serviceClass: String
+            var limitSeconds: Double
+            var calls: Int
+            var serverBreaches: Int
+            var clientBreaches: Int
+            var serverBreachShare: Double
+            var p50Ms: Double
+            var p99Ms: Double
+            var maxMs: Double
+        }
+
+        static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+
+        func run() throws {
+            let store = try Store(stateDirectory: global.stateDirectory)
+            let targets = ServiceTargets()
+            let rows = try store.gatewayServiceSummary(since: Date().addingTimeInterval(-hours * 3600)).map { s in
+                let op = GatewayOperation.named(s.operation)
+                return Row(operation: s.operation, service: s.service, serviceClass: op?.serviceClass.rawValue ?? "-",
+                           limitSeconds: op.map { Self.seconds(targets.limit($0.serviceClass)) } ?? 0, calls: s.calls,
+                           serverBreaches: s.serverBreaches, clientBreaches: s.clientBreaches,
+                           serverBreachShare: s.serverBreachShare, p50Ms: s.p50Ms, p99Ms: s.p99Ms, maxMs: s.maxMs)
+            }
+            try Output(json: json).emit(rows, columns: [
+                ("OPERATION", \.operation), ("SERVICE", \.service),
+                ("CLASS", { r in r.serviceClass == "large" ? "large (first byte \(Int(r.limitSeconds)) s)" : "\(r.serviceClass) \(r.limitSeconds) s" }),
+                ("CALLS", { "\($0.calls)" }), ("BREACHES", { "\($0.serverBreaches)" }),
+                ("SHARE", { String(format: "%.2f%%", $0.serverBreachShare * 100) }),
+                ("SLOW CLIENTS", { "\($0.clientBreaches)" }),
+                ("P50 MS", { String(format: "%.1f", $0.p50Ms) }), ("P99 MS", { String(format: "%.1f", $0.p99Ms) }),
+                ("MAX MS", { String(format: "%.1f", $0.maxMs) }),
+            ], empty: "No authorised gateway calls in the last \(hours) hours.")
+        }
+    }
+}

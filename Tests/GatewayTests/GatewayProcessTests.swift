@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Store
+import Testing
+import UdtraekTesting
+
+/// The gateway inside a real `udtraek serve` process of its own, so its memory can be
+/// measured without the noise of the other suites sharing the test process: streaming
+/// a population many times larger than any buffer must not grow the server.
+@Suite(.serialized) struct GatewayProcessTests {
+    /// `VmRSS` or `VmHWM` of a process, in bytes.
+    static func memory(_ field: String, of pid: pid_t) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+    }
+
+    /// Resets the process's peak resident size (`VmHWM`) to its current size.
+    static func resetPeak(of pid: pid_t) throws {
+        try "5".write(toFile: "/proc/\(pid)/clear_refs", atomically: false, encoding: .utf8)
+    }
+
+    @Test func streamingThePopulationKeepsTheServersMemoryFlat() async throws {
+        let certs = try GatewayFixture.sharedCertificates.get()
+        let dir = NSTemporaryDirectory() + "udtraek-gateway-serve-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let port = try LocalSSHD.freePort()
+        try GatewayFixture.config(certs: certs, fingerprint: try GatewayFixture.esdhFingerprint(certs: certs),
+                                  persons: 250_000, cap: 8, grace: 30, port: port)
+            .write(toFile: dir + "/udtraek.yaml", atomically: true, encoding: .utf8)
+        let state = ["--config", dir + "/udtraek.yaml", "--state", dir + "/state"]
+        #expect(try await UdtraekCLI.runDetached(["config", "apply"] + state).status == 0)
+        let serve = try UdtraekCLI.start(["serve", "--poll", "3600"] + state, logPath: dir + "/serve.log")
+        defer { serve.stop(signal: SIGKILL) }
+        let log = { (try? String(contentsOfFile: dir + "/serve.log", encoding: .utf8)) ?? "" }
+
+        let population = GatewayFixture.context(agreement: GatewayFixture.populationAgreement,
+                                                service: ServiceCatalog.service(key: "cpr-population")!.uuid)
+        func get(_ path: String, extra: [String] = [], bodyFile: String? = nil) async throws -> GatewayFixture.Answer {
+            try await withCheckedThrowingContinuation { c in
+                Thread {
+                    c.resume(with: Result {
+                        try GatewayFixture.curl(port: port, certs: certs, scratch: dir, path, cert: "sag-kbh",
+                                                headers: population, extra: extra, bodyFile: bodyFile)
+                    })
+                }.start()
+            }
+        }
+        // Up, and warmed: a first small call loads what every call needs.
+        var up = false
+        for _ in 0..<150 where !up {
+            up = (try? await get("/cpr/population?format=xml"))?.status == 400
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        try #require(up, "serve's gateway did not answer: \(log())")
+
+        for (name, query, extra) in [("cpr", "format=cpr", [String]()), ("cpr gzip", "format=cpr", ["--compressed"]),
+                                     ("ndjson", "format=ndjson", [])] {
+            let before = Self.memory("VmRSS", of: serve.pid)
+            try Self.resetPeak(of: serve.pid)
+            let file = dir + "/body"
+            let answer = try await get("/cpr/population?\(query)", extra: extra, bodyFile: file)
+            let peak = Self.memory("VmHWM", of: serve.pid)
+            let size = (try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? 0
+            #expect(answer.status == 200, "\(name): \(log().suffix(2000))")
+            #expect(size > 15_000_000, "\(name): the response must dwarf any buffer; it was \(size) bytes")
+            // A response assembled in memory would show as a step of at least its own size.
+            let growth = peak - before
+            #expect(growth < 24 << 20, "\(name): serve's resident memory peaked \(growth >> 20) MB above its \(before >> 20) MB while streaming \(size >> 20) MB")
+        }
+
+        serve.stop(signal: SIGTERM)
+    }
+}
