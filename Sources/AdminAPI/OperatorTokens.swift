@@ -20,22 +20,11 @@ public struct OperatorTokens: Sendable {
     public init(_ tokens: [APIToken], environment: [String: String] = ProcessInfo.processInfo.environment) throws(AdminAPIError) {
         var entries: [Entry] = []
         for token in tokens {
-            let value: String
-            if let env = token.secret.env {
-                guard let v = environment[env] else {
-                    throw AdminAPIError("the API token '\(token.name)' is to come from the environment variable \(env), which is not set; set it before starting udtraek serve")
-                }
-                value = v
-            } else if let file = token.secret.file {
-                var info = stat()
-                guard stat(file, &info) == 0, let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                    throw AdminAPIError("the API token '\(token.name)' is to come from \(file), which cannot be read")
-                }
-                guard info.st_mode & 0o077 == 0 else {
-                    throw AdminAPIError("the token file \(file) of '\(token.name)' can be read by others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 \(file)")
-                }
-                value = text
-            } else {
+            let value: String?
+            do { value = try token.secret.read(environment: environment) } catch {
+                throw AdminAPIError("reading the API token '\(token.name)' failed: \(error)")
+            }
+            guard let value else {
                 throw AdminAPIError("the API token '\(token.name)' says neither env nor file")
             }
             let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)

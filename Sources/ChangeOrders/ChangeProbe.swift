@@ -97,24 +97,25 @@ public struct SFTPChangeProbe: ChangeProbe {
         case .shared(let l):
             options = SSHConnectionOptions(host: l.host, port: l.port, user: l.user, hostKeyFingerprints: l.hostKeyFingerprints,
                                            privateKeyPath: l.privateKeyPath,
-                                           passphrase: try secret(l.passphraseEnv, l.passphraseFile, "the monitoring key passphrase for \(l.host)"),
+                                           passphrase: try keyPassphrase(l.passphraseSource, of: "the monitoring key passphrase for \(l.host)"),
                                            connectTimeout: connectTimeout, operationTimeout: operationTimeout)
         case .own(let s):
             options = SSHConnectionOptions(host: s.sftpHost, port: s.sftpPort, user: s.sftpUser, hostKeyFingerprints: s.hostKeyFingerprints,
                                            privateKeyPath: s.privateKeyPath,
-                                           passphrase: try secret(s.passphraseEnv, s.passphraseFile, "the key passphrase of \(s.name)"),
+                                           passphrase: try keyPassphrase(s.passphraseSource, of: "the key passphrase of \(s.name)"),
                                            connectTimeout: connectTimeout, operationTimeout: operationTimeout)
             if let overlap, overlap.newPrivateKeyPath == s.privateKeyPath {
                 options.fallbackPrivateKeyPath = overlap.oldPrivateKeyPath
-                options.fallbackPassphrase = try? secret(overlap.oldPassphraseEnv, overlap.oldPassphraseFile, "the previous key passphrase of \(s.name)")
+                options.fallbackPassphrase = try? keyPassphrase(overlap.oldPassphraseSource, of: "the previous key passphrase of \(s.name)")
             }
         }
         return try SSHSession(options: options, logger: logger).sftp()
     }
 
-    func secret(_ env: String?, _ file: String?, _ what: String) throws -> String? {
-        do { return try SecretReader.read(env: env, file: file, environment: environment, what: what) } catch let e as MonitoringError {
-            throw SFTPError(.passphrase, operation: e.operation, reason: e.reason, hint: e.hint)
+    /// A key passphrase, failing as the login would, so the probe reports it like the monitor.
+    func keyPassphrase(_ source: SecretSource, of what: String) throws(SFTPError) -> String? {
+        do { return try source.read(environment: environment) } catch {
+            throw SFTPError(.passphrase, operation: "reading \(what)", reason: error.reason, hint: error.hint)
         }
     }
 }

@@ -212,20 +212,24 @@ public final class DeliveryService: @unchecked Sendable {
     }
 
     func openSession(_ system: ReceiverSystem) throws -> SFTPSession {
-        let passphrase = try KeyPassphrase.resolve(for: system, environment: environment)
+        let passphrase = try keyPassphrase(system.passphraseSource, of: "the key passphrase of \(system.name)")
         var options = SSHConnectionOptions(host: system.sftpHost, port: system.sftpPort, user: system.sftpUser,
                                            hostKeyFingerprints: system.hostKeyFingerprints,
                                            privateKeyPath: system.privateKeyPath, passphrase: passphrase,
                                            connectTimeout: settings.connectTimeout, operationTimeout: settings.operationTimeout)
         // During an SSH key overlap (a key change order) the previous key is the fallback.
         if let overlap = try store.keyOverlap(system: system.name), overlap.newPrivateKeyPath == system.privateKeyPath {
-            var old = system
-            old.passphraseEnv = overlap.oldPassphraseEnv
-            old.passphraseFile = overlap.oldPassphraseFile
             options.fallbackPrivateKeyPath = overlap.oldPrivateKeyPath
-            options.fallbackPassphrase = try? KeyPassphrase.resolve(for: old, environment: environment)
+            options.fallbackPassphrase = try? keyPassphrase(overlap.oldPassphraseSource, of: "the previous key passphrase of \(system.name)")
         }
         return try SSHSession(options: options, logger: logger).sftp()
+    }
+
+    /// A key passphrase; a missing one is permanent (`.passphrase`): retrying will not set it.
+    private func keyPassphrase(_ source: SecretSource, of what: String) throws(DeliveryError) -> String? {
+        do { return try source.read(environment: environment) } catch {
+            throw DeliveryError(.passphrase, operation: "reading \(what)", reason: error.reason, hint: error.hint)
+        }
     }
 }
 

@@ -63,20 +63,19 @@ final class InboxSessions: @unchecked Sendable {
         let options: SSHConnectionOptions
         switch login {
         case .shared(let l):
-            let passphrase = try secret(env: l.passphraseEnv, file: l.passphraseFile, what: "the monitoring key passphrase for \(l.host)")
+            let passphrase = try keyPassphrase(l.passphraseSource, of: "the monitoring key passphrase for \(l.host)")
             options = SSHConnectionOptions(host: l.host, port: l.port, user: l.user, hostKeyFingerprints: l.hostKeyFingerprints,
                                            privateKeyPath: l.privateKeyPath, passphrase: passphrase,
                                            connectTimeout: connectTimeout, operationTimeout: operationTimeout)
         case .own(let s):
-            let passphrase = try secret(env: s.passphraseEnv, file: s.passphraseFile, what: "the key passphrase of \(s.name)")
+            let passphrase = try keyPassphrase(s.passphraseSource, of: "the key passphrase of \(s.name)")
             var own = SSHConnectionOptions(host: s.sftpHost, port: s.sftpPort, user: s.sftpUser, hostKeyFingerprints: s.hostKeyFingerprints,
                                            privateKeyPath: s.privateKeyPath, passphrase: passphrase,
                                            connectTimeout: connectTimeout, operationTimeout: operationTimeout)
             // During an SSH key overlap (a key change order) the previous key is the fallback.
             if let overlap = keyOverlap(s.name), overlap.newPrivateKeyPath == s.privateKeyPath {
                 own.fallbackPrivateKeyPath = overlap.oldPrivateKeyPath
-                own.fallbackPassphrase = try? secret(env: overlap.oldPassphraseEnv, file: overlap.oldPassphraseFile,
-                                                     what: "the previous key passphrase of \(s.name)")
+                own.fallbackPassphrase = try? keyPassphrase(overlap.oldPassphraseSource, of: "the previous key passphrase of \(s.name)")
             }
             options = own
         }
@@ -85,9 +84,11 @@ final class InboxSessions: @unchecked Sendable {
         return session
     }
 
-    private func secret(env: String?, file: String?, what: String) throws -> String? {
-        do { return try SecretReader.read(env: env, file: file, environment: environment, what: what) } catch let e as MonitoringError {
-            throw SFTPError(.passphrase, operation: e.operation, reason: e.reason, hint: e.hint)
+    /// A key passphrase, failing as the login would (an `SFTPError`), so the pass treats it
+    /// like any other login failure of the inbox.
+    private func keyPassphrase(_ source: SecretSource, of what: String) throws(SFTPError) -> String? {
+        do { return try source.read(environment: environment) } catch {
+            throw SFTPError(.passphrase, operation: "reading \(what)", reason: error.reason, hint: error.hint)
         }
     }
 }

@@ -82,8 +82,11 @@ public final class WebhookSender: @unchecked Sendable {
         var failure: String?
         if let hook = webhooks.first(where: { $0.name == delivery.webhook }), let url = URL(string: hook.url) {
             do {
-                guard let secret = try SecretReader.read(env: hook.secretEnv, file: hook.secretFile, environment: environment,
-                                                         what: "the signing secret of webhook \(hook.name)") else {
+                let secret: String?
+                do { secret = try hook.secretSource.read(environment: environment) } catch {
+                    throw MonitoringError("reading the signing secret of webhook \(hook.name)", reason: error.reason, hint: error.hint)
+                }
+                guard let secret else {
                     throw MonitoringError("signing for webhook \(hook.name)", reason: "no secret is configured")
                 }
                 let body = Data(delivery.body.utf8)

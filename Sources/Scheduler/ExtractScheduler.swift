@@ -101,8 +101,9 @@ public final class ExtractScheduler: Service, @unchecked Sendable {
     public func startClaimableRuns() -> [ExtractRun] {
         var started: [ExtractRun] = []
         while true {
-            let busy: Set<String> = lock.withLock { stopping || inFlight.count >= maxConcurrentRuns ? [] : Set(inFlight.keys) }
-            guard lock.withLock({ !stopping && inFlight.count < maxConcurrentRuns }) else { break }
+            // One locked read: the room checked and the extracts excluded are of the same moment.
+            let busy: Set<String>? = lock.withLock { stopping || inFlight.count >= maxConcurrentRuns ? nil : Set(inFlight.keys) }
+            guard let busy else { break }
             let claimed: ExtractRun?
             do {
                 claimed = try store.claimNextRun(owner: RunOwner.current, now: clock(), excluding: busy, isAlive: RunOwner.isAlive)

@@ -1,20 +1,6 @@
 import Foundation
 import GRDB
 
-/// Where a secret comes from: an environment variable or a file, never the configuration
-/// itself (the configuration is committed and exported; secrets are not).
-public struct SecretSource: Codable, Sendable, Equatable {
-    public var env: String?
-    public var file: String?
-
-    public init(env: String? = nil, file: String? = nil) {
-        self.env = env
-        self.file = file
-    }
-
-    public var description: String { env.map { "environment variable \($0)" } ?? file.map { "file \($0)" } ?? "nothing" }
-}
-
 /// An operator token of the admin API: its name is who the audit log says acted.
 public struct APIToken: Codable, Sendable, Equatable {
     public var name: String

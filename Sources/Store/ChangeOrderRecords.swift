@@ -234,6 +234,9 @@ public struct KeyOverlap: Codable, Sendable, Equatable, FetchableRecord, Persist
         self.retireAt = retireAt
     }
 
+    /// Where the old key's passphrase is read from.
+    public var oldPassphraseSource: SecretSource { SecretSource(env: oldPassphraseEnv, file: oldPassphraseFile) }
+
     enum CodingKeys: String, CodingKey {
         case system
         case orderId = "order_id"

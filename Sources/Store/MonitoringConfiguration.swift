@@ -126,6 +126,9 @@ public struct MonitorLogin: Codable, Sendable, Equatable {
         self.inboxRoot = inboxRoot
     }
 
+    /// Where the monitoring key's passphrase is read from.
+    public var passphraseSource: SecretSource { SecretSource(env: passphraseEnv, file: passphraseFile) }
+
     enum CodingKeys: String, CodingKey {
         case host, port, user
         case privateKeyPath = "private_key_path"
@@ -150,6 +153,9 @@ public struct WebhookTarget: Codable, Sendable, Equatable {
         self.secretEnv = secretEnv
         self.secretFile = secretFile
     }
+
+    /// Where the signing secret is read from.
+    public var secretSource: SecretSource { SecretSource(env: secretEnv, file: secretFile) }
 
     enum CodingKeys: String, CodingKey {
         case name, url

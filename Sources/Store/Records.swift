@@ -64,6 +64,9 @@ public struct ReceiverSystem: Codable, Sendable, Equatable, FetchableRecord, Per
         self.existingTarget = existingTarget
     }
 
+    /// Where the key's passphrase is read from.
+    public var passphraseSource: SecretSource { SecretSource(env: passphraseEnv, file: passphraseFile) }
+
     /// Column names spelt out: GRDB's snake-case strategies do not round-trip names with
     /// acronyms (agreementUUID -> agreement_uuid -> agreementUuid) and would lose them.
     enum CodingKeys: String, CodingKey {

@@ -1,5 +1,4 @@
 import Foundation
-import SFTPClient
 import Store
 
 /// Pickup monitoring in the configuration file: `monitoring:` under a system (its rules,
@@ -102,16 +101,7 @@ extension SnapshotReader {
         let port = map["port"].map { $0.int(in: 1...65535) } ?? 22
         let user = required(map, "user", in: value)?.string()
         let key = required(map, "private_key", in: value)?.string().map(resolve)
-        var fingerprints: [String] = []
-        if let list = required(map, "host_key_fingerprints", in: value), let items = list.sequence() {
-            for item in items {
-                guard let text = item.string() else { continue }
-                if let normal = HostKeyFingerprint.normalise(text) { fingerprints.append(normal) } else {
-                    item.report("'\(text)' is not a SHA-256 fingerprint like SHA256:<43 base64 characters>")
-                }
-            }
-            if items.isEmpty { list.report("at least one host-key fingerprint is required") }
-        }
+        let fingerprints = readHostKeyFingerprints(map, in: value)
         let root = map["inbox_root"]?.string() ?? "{system}"
         if !root.contains("{system}") && !root.contains("{user}") {
             map["inbox_root"]?.report("'\(root)' names no system: write it with {system} (or {user}), e.g. inboxes/{system}")

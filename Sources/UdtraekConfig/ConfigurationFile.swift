@@ -153,20 +153,7 @@ struct SnapshotReader {
         if passphraseEnv != nil && passphraseFile != nil {
             inbox["passphrase_file"]?.report("give passphrase_env or passphrase_file, not both")
         }
-        var fingerprints: [String] = []
-        if let list = required(inbox, "host_key_fingerprints", in: inboxValue,
-                               hint: "pin the server's key: run `udtraek keys fingerprint --host H --port P` and confirm it with the server's operator"),
-           let items = list.sequence() {
-            for item in items {
-                guard let text = item.string() else { continue }
-                if let normal = HostKeyFingerprint.normalise(text) { fingerprints.append(normal) } else {
-                    item.report("'\(text)' is not a SHA-256 fingerprint like SHA256:<43 base64 characters>")
-                }
-            }
-            if items.isEmpty {
-                list.report("at least one host-key fingerprint is required (strict host-key checking); run `udtraek keys fingerprint --host H --port P`")
-            }
-        }
+        let fingerprints = readHostKeyFingerprints(inbox, in: inboxValue)
         let policy = inbox["existing_target"]?.oneOf(ExistingTargetPolicy.allCases.map(\.rawValue))
             .flatMap(ExistingTargetPolicy.init(rawValue:)) ?? .refuse
         guard let name, let host, let port, let user, let key else { return nil }
@@ -258,6 +245,27 @@ struct SnapshotReader {
         let path = parent.key.isEmpty ? key : "\(parent.key).\(key)"
         issues.report("the key '\(key)' is missing" + (hint.isEmpty ? "" : "; \(hint)"), key: path, at: parent.mark)
         return nil
+    }
+
+    /// `host_key_fingerprints` of an SFTP endpoint (a system's inbox, a monitoring login),
+    /// normalised. Required and never empty, since host keys are always checked strictly;
+    /// each entry that is not a SHA-256 fingerprint is reported at its own line.
+    func readHostKeyFingerprints(_ map: [String: YAMLValue], in parent: YAMLValue) -> [String] {
+        guard let list = required(map, "host_key_fingerprints", in: parent,
+                                  hint: "pin the server's key: run `udtraek keys fingerprint --host H --port P` and confirm it with the server's operator"),
+              let items = list.sequence()
+        else { return [] }
+        if items.isEmpty {
+            list.report("at least one host-key fingerprint is required (strict host-key checking); run `udtraek keys fingerprint --host H --port P`")
+        }
+        return items.compactMap { item in
+            guard let text = item.string() else { return nil }
+            guard let normal = HostKeyFingerprint.normalise(text) else {
+                item.report("'\(text)' is not a SHA-256 fingerprint like SHA256:<43 base64 characters>")
+                return nil
+            }
+            return normal
+        }
     }
 
     /// Reads the identifying key straight from each list item, so the report points at

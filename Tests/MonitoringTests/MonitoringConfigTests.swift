@@ -119,6 +119,23 @@ import Testing
         #expect(bad.allSatisfy { !$0.hasPrefix("0:") && !$0.hasPrefix("1: :") }, "every issue has its line: \(all)")
     }
 
+    /// A monitoring login's pinned host keys are read as a system's inbox's are, each
+    /// mistake at its own line and key.
+    @Test func loginFingerprintsAreCheckedLikeAnInboxs() {
+        let bad = issues(Self.yaml(system: "", top: """
+        monitoring:
+          logins:
+            - { host: a, user: m, private_key: /k, host_key_fingerprints: [MD5:aa:bb] }
+            - { host: b, user: m, private_key: /k, host_key_fingerprints: [] }
+            - { host: c, user: m, private_key: /k }
+        """))
+        #expect(bad == [
+            "13: monitoring.logins[0].host_key_fingerprints[0]: 'MD5:aa:bb' is not a SHA-256 fingerprint like SHA256:<43 base64 characters>",
+            "14: monitoring.logins[1].host_key_fingerprints: at least one host-key fingerprint is required (strict host-key checking); run `udtraek keys fingerprint --host H --port P`",
+            "15: monitoring.logins[2].host_key_fingerprints: the key 'host_key_fingerprints' is missing; pin the server's key: run `udtraek keys fingerprint --host H --port P` and confirm it with the server's operator",
+        ])
+    }
+
     @Test func durationsAndDeadlinesBothWays() {
         #expect(DurationText.parse("1h30m") == 5400)
         #expect(DurationText.parse("14d") == 14 * 86_400)
