@@ -5,10 +5,14 @@ public struct CallerIdentity: Sendable, Hashable {
     public var subject: String
     /// `sha256:` and 64 lowercase hexadecimal digits of the DER certificate.
     public var fingerprint: String
+    /// The subject's parts as `DistinguishedName` compares them, worked out once here
+    /// rather than on every call that is authorised with this identity.
+    let normalisedSubject: [String]
 
     public init(subject: String, fingerprint: String) {
         self.subject = subject
         self.fingerprint = fingerprint
+        normalisedSubject = DistinguishedName.normalised(subject)
     }
 
     /// For the audit log when no system claims the certificate.

@@ -25,8 +25,10 @@ struct GatewayCallHandler: Sendable {
     let kle: KLEPlanCache
     let logger: Logger
 
-    /// The header of each invocation-context field, by `InvocationContext.Field` raw value.
-    static let contextHeaders: [HTTPField.Name] = InvocationContext.Field.allCases.map { HTTPField.Name($0.name)! }
+    /// Each invocation-context field's raw value by its header's canonical (lowercase) name.
+    static let contextFieldIndex: [String: Int] = Dictionary(uniqueKeysWithValues: InvocationContext.Field.allCases.map {
+        (HTTPField.Name($0.name)!.canonicalName, $0.rawValue)
+    })
     static let retryAfter = HTTPField.Name("Retry-After")!
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
 
@@ -51,8 +53,15 @@ struct GatewayCallHandler: Sendable {
             }
             record.identity = identity
         }
-        let headers = request.headers
-        let parsed = InvocationContext.parse { field in headers[Self.contextHeaders[field.rawValue]] }
+        // One pass over the request's headers: looking each field up by name would build
+        // the header list's index on every call. A field sent twice is joined as HTTP joins
+        // repeated headers ("a, b"), which no UUID check lets through.
+        var values = [String?](repeating: nil, count: InvocationContext.Field.allCases.count)
+        for header in request.headers {
+            guard let i = Self.contextFieldIndex[header.name.canonicalName] else { continue }
+            values[i] = values[i].map { $0 + ", " + header.value } ?? header.value
+        }
+        let parsed = InvocationContext.parse { (field: InvocationContext.Field) in values[field.rawValue] }
         guard case .success(let ctx) = parsed else {
             if case .failure(let fault) = parsed { return (record, .failure(fault)) }
             fatalError("unreachable")

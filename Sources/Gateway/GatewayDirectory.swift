@@ -27,7 +27,7 @@ public struct GatewayDirectory: Sendable {
     /// The systems whose configured certificate matches. Usually one; a certificate
     /// configured for two systems is their operators' mistake, and the context decides.
     func systems(for identity: CallerIdentity) -> [ReceiverSystem] {
-        let subject = DistinguishedName.normalised(identity.subject)
+        let subject = identity.normalisedSubject
         return callers.filter { c in
             let bySubject = c.normalisedSubject.map { $0 == subject }
             let byFingerprint = c.certificate.fingerprint.map { $0 == identity.fingerprint }

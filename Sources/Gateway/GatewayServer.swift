@@ -87,12 +87,20 @@ public struct GatewayServer: Sendable {
 
     /// A bare application with the same listener and TLS setup that answers `/constant`
     /// with a fixed body: the benchmark's baseline for what Hummingbird and TLS cost alone.
+    /// `/constant/{bytes}` answers with that many bytes (at most 64 kB), so the benchmark
+    /// can also tell the cost of a response's size from the cost of the gateway's work.
     public func makeBaselineApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         throws -> some ApplicationProtocol {
         let router = Router(context: GatewayRequestContext.self)
         let body = ByteBuffer(string: #"{"constant":true}"#)
         router.get("/constant") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+        }
+        let filler = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+        router.get("/constant/:bytes") { _, context in
+            let n = min(64 * 1024, max(0, context.parameters.get("bytes", as: Int.self) ?? 0))
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: .init(byteBuffer: filler.getSlice(at: 0, length: n)!))
         }
         return Application(
             router: router, server: try serverBuilder(),

@@ -4,12 +4,16 @@
 /// of every call, so it works on bytes, without regular expressions.
 public func isLowercaseUUID(_ s: String) -> Bool {
     guard s.utf8.count == 36 else { return false }
-    for (i, b) in s.utf8.enumerated() {
-        if i == 8 || i == 13 || i == 18 || i == 23 {
-            if b != UInt8(ascii: "-") { return false }
-        } else if !((b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66)) {
-            return false
+    var s = s
+    return s.withUTF8 { u in
+        for i in 0..<36 {
+            let b = u[i]
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                if b != UInt8(ascii: "-") { return false }
+            } else if !((b >= 0x30 && b <= 0x39) || (b >= 0x61 && b <= 0x66)) {
+                return false
+            }
         }
+        return true
     }
-    return true
 }

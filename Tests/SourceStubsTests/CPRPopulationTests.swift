@@ -8,6 +8,26 @@ struct CPRPopulationTests {
     let pop = CPRFixture.small
     let day = CPRFixture.day
 
+    /// The lookup by PNR (the gateway's, one block computation) agrees with the lookup by
+    /// slot for every slot, on days before and after births are registered, and finds
+    /// nothing for PNRs that are not the population's.
+    @Test func lookupByPNRAgreesWithLookupBySlot() throws {
+        let days = [pop.epoch, day, CivilDate(year: 2030, month: 1, day: 2)!, CivilDate(year: 2019, month: 12, day: 31)!]
+        for d in days {
+            for i in 0..<pop.slotCount {
+                let pnr = try #require(pop.pnr(ofIndex: i))
+                #expect(pop.person(pnr: pnr, on: d) == pop.person(index: i, on: d), "slot \(i) on \(d)")
+            }
+        }
+        for wrong in ["", "0101619999", "010161999", "01016199990", "+101619999", "0101 61999", "3213619999"] {
+            #expect(pop.person(pnr: wrong, on: day) == nil, "\(wrong)")
+        }
+        // A real PNR with its serial changed is a PNR nobody has.
+        let real = try #require(pop.pnr(ofIndex: 3))
+        let other = String(real.prefix(6)) + String(format: "%04d", (Int(real.suffix(4))! + 1) % 10_000)
+        if pop.index(ofPNR: other) == nil { #expect(pop.person(pnr: other, on: day) == nil) }
+    }
+
     @Test func pnrsAreSyntheticInvertibleAndFollowTheCenturyRule() throws {
         var seen = Set<String>()
         for i in 0..<pop.slotCount {

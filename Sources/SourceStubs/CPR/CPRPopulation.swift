@@ -81,9 +81,17 @@ public struct CPRPopulation: Sendable {
     }
 
     /// The person with this PNR as of `date`; nil when no such person exists (yet).
+    ///
+    /// The block is computed once, and the PNR checked on the computed member (a slot's
+    /// PNR is fixed for life), rather than through `index(ofPNR:)` and `person(index:on:)`,
+    /// which would build the block's initial state twice: this is the gateway's hot path.
     public func person(pnr: String, on date: CivilDate) -> CPRPerson? {
-        guard let i = index(ofPNR: pnr) else { return nil }
-        return person(index: i, on: date)
+        guard date >= epoch, let i = codec.candidateIndex(pnr: pnr), i < slotCount, let number = Int(pnr) else { return nil }
+        var state = CPRBlockState()
+        computeBlock(block(ofSlot: i), on: date.daysSinceEpoch, into: &state, notesAfter: nil)
+        guard let m = state.members.firstIndex(where: { $0.slot == i }), state.members[m].pnr == number,
+              state.members[m].present else { return nil }
+        return makePerson(state, m)
     }
 
     /// The slot of a PNR in O(1), or nil when the PNR is not one of this population's.
