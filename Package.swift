@@ -54,7 +54,7 @@ let package = Package(
         ),
         .target(
             name: "Store",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["BusinessCalendar", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "Extracts",

@@ -1,3 +1,4 @@
+import BusinessCalendar
 import Foundation
 import GRDB
 
@@ -182,16 +183,7 @@ enum DatabaseTimestamp {
         let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let days = Int(ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000)
         let msOfDay = Int(ms - Int64(days) * 86_400_000)
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let civil = CivilDate(daysSinceEpoch: days)
         var out = [UInt8]()
         out.reserveCapacity(23)
         func put(_ v: Int, _ width: Int) {
@@ -200,7 +192,7 @@ enum DatabaseTimestamp {
             var rest = v
             while divisor > 0 { out.append(UInt8(48 + rest / divisor)); rest %= divisor; divisor /= 10 }
         }
-        put(year, 4); out.append(45); put(month, 2); out.append(45); put(day, 2); out.append(32)
+        put(civil.year, 4); out.append(45); put(civil.month, 2); out.append(45); put(civil.day, 2); out.append(32)
         put(msOfDay / 3_600_000, 2); out.append(58); put(msOfDay / 60_000 % 60, 2); out.append(58)
         put(msOfDay / 1000 % 60, 2); out.append(46); put(msOfDay % 1000, 3)
         return String(decoding: out, as: UTF8.self)
