@@ -13,6 +13,14 @@ struct LoadRun {
     var elapsed: Double = 0
     var rate: Double { Double(latencies.count) / max(elapsed, 1e-9) }
 
+    /// Adds another run's calls and time (rounds of the same endpoint).
+    mutating func add(_ other: LoadRun) {
+        latencies += other.latencies
+        errors += other.errors
+        bytes += other.bytes
+        elapsed += other.elapsed
+    }
+
     func percentile(_ p: Double) -> Double {
         guard !latencies.isEmpty else { return 0 }
         let sorted = latencies.sorted()
@@ -47,12 +55,7 @@ struct LoadRun {
             futures.append(promise.futureResult)
         }
         var total = LoadRun()
-        for f in futures {
-            let r = try await f.get()
-            total.latencies += r.latencies
-            total.errors += r.errors
-            total.bytes += r.bytes
-        }
+        for f in futures { total.add(try await f.get()) }
         total.elapsed = Double((NIODeadline.now() - start).nanoseconds) / 1e9
         try? await group.shutdownGracefully()
         return total
@@ -80,7 +83,7 @@ final class LoadHandler: ChannelInboundHandler, @unchecked Sendable {
         self.deadline = deadline
         self.once = once
         self.promise = promise
-        result.latencies.reserveCapacity(400_000)
+        result.latencies.reserveCapacity(65_536)
     }
 
     func channelActive(context: ChannelHandlerContext) { send(context) }
