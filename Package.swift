@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
-                "Store", "Extracts", "Scheduler", "ChangeOrders",
+                "Store", "Extracts", "Scheduler", "ChangeOrders", "Gateway",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -110,6 +110,7 @@ public struct AdminAPI: Sendable {
             return try JSONBody.response(Page(runs: try store.runs(extract: extract, limit: limit)))
         }
         addChangeRoutes(api)
+        addGatewayRoutes(api)
         api.get("/extracts") { _, _ in
             let config = try store.configuration()
             struct Item: Encodable {

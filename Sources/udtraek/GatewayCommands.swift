@@ -59,33 +59,9 @@ struct GatewayCommand: ParsableCommand {
             if !(hours > 0) { throw ValidationError("--hours must be more than 0") }
         }
 
-        /// A summary row with the operation's class and limit.
-        struct Row: Encodable {
-            var operation: String
-            var service: String
-            var serviceClass: String
-            var limitSeconds: Double
-            var calls: Int
-            var serverBreaches: Int
-            var clientBreaches: Int
-            var serverBreachShare: Double
-            var p50Ms: Double
-            var p99Ms: Double
-            var maxMs: Double
-        }
-
-        static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-
         func run() throws {
             let store = try Store(stateDirectory: global.stateDirectory)
-            let targets = ServiceTargets()
-            let rows = try store.gatewayServiceSummary(since: Date().addingTimeInterval(-hours * 3600)).map { s in
-                let op = GatewayOperation.named(s.operation)
-                return Row(operation: s.operation, service: s.service, serviceClass: op?.serviceClass.rawValue ?? "-",
-                           limitSeconds: op.map { Self.seconds(targets.limit($0.serviceClass)) } ?? 0, calls: s.calls,
-                           serverBreaches: s.serverBreaches, clientBreaches: s.clientBreaches,
-                           serverBreachShare: s.serverBreachShare, p50Ms: s.p50Ms, p99Ms: s.p99Ms, maxMs: s.maxMs)
-            }
+            let rows = OperationTargetReport.reports(try store.gatewayServiceSummary(since: Date().addingTimeInterval(-hours * 3600)))
             try Output(json: json).emit(rows, columns: [
                 ("OPERATION", \.operation), ("SERVICE", \.service),
                 ("CLASS", { r in r.serviceClass == "large" ? "large (first byte \(Int(r.limitSeconds)) s)" : "\(r.serviceClass) \(r.limitSeconds) s" }),

@@ -199,6 +199,39 @@ import UdtraekConfig
         #expect(try fx.store.auditLog(action: "extract.cancelled").first?.actor == "api:ops")
     }
 
+    @Test func gatewayAuditAndTargetsOverHTTP() async throws {
+        let f = try Fixture()
+        defer { f.tearDown() }
+        let now = Date()
+        try f.store.recordGatewayCalls([
+            GatewayCall(at: now, requestID: "r1", operation: "cpr.person", system: "modtager", municipality: "0101",
+                        service: "cpr-lookup", status: 200, outcome: "ok", durationMs: 2, bytes: 700),
+            GatewayCall(at: now, requestID: "r2", operation: "cpr.person", system: "modtager", municipality: "0101",
+                        service: "cpr-lookup", status: 504, outcome: "timeout", durationMs: 1002, bytes: 300, breach: "server"),
+        ])
+        try await f.test { client in
+            try await client.execute(uri: "/api/v1/gateway/calls", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/gateway/calls?breaches=true", method: .get, headers: Self.auth) { response in
+                #expect(response.status == .ok)
+                let calls = try #require(try Self.json(response)["calls"] as? [[String: Any]])
+                #expect(calls.count == 1 && calls.first?["request_id"] as? String == "r2" && calls.first?["breach"] as? String == "server")
+            }
+            try await client.execute(uri: "/api/v1/gateway/calls?outcome=fine", method: .get, headers: Self.auth) { response in
+                #expect(response.status == .badRequest && String(buffer: response.body).contains("outcome must be one of"))
+            }
+            try await client.execute(uri: "/api/v1/gateway/targets?hours=1", method: .get, headers: Self.auth) { response in
+                #expect(response.status == .ok)
+                let ops = try #require(try Self.json(response)["operations"] as? [[String: Any]])
+                let person = try #require(ops.first { $0["operation"] as? String == "cpr.person" })
+                #expect(person["calls"] as? Int == 2 && person["server_breaches"] as? Int == 1)
+                #expect(person["service_class"] as? String == "simple" && person["limit_seconds"] as? Double == 1)
+            }
+            try await client.execute(uri: "/api/v1/gateway/targets?hours=0", method: .get, headers: Self.auth) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
     @Test func tokensAreReadSafelyAndComparedByValue() throws {
         #expect(throws: AdminAPIError.self) {
             try OperatorTokens([APIToken(name: "ops", secret: SecretSource(env: "MISSING"))], environment: [:])
