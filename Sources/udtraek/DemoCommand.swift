@@ -88,6 +88,12 @@ struct DemoCommand: ParsableCommand {
             }
         }
 
+        let lookups = try DemoGateway.run(store: store)
+        if !lookups.isEmpty {
+            step("Lookups through the gateway (HTTPS, sag-kbh's client certificate)")
+            lookups.forEach { print($0) }
+        }
+
         let schedules = try store.schedules()
         if !schedules.isEmpty {
             step("Schedules (run by `udtraek serve`)")
@@ -103,6 +109,7 @@ struct DemoCommand: ParsableCommand {
         print("  udtraek runs --state \(state)         (extract runs, including the refusal)")
         print("  udtraek deliveries --state \(state)   (the delivery row)")
         print("  udtraek audit --state \(state)        (the config apply)")
+        print("  udtraek gateway calls --state \(state) (the gateway's call audit)")
         print("  udtraek schedule list --state \(state) (schedules; `udtraek schedule next NAME` to check one)")
         if keepRunning {
             print("\nThe sshd keeps running (pid file \(sshd.directory)/sshd.pid). Stop it with: kill $(cat \(sshd.directory)/sshd.pid)")

@@ -1,0 +1,98 @@
+import BusinessCalendar
+import Dispatch
+import Foundation
+import Gateway
+import Logging
+import SourceStubs
+import Store
+
+/// The demo's lookup-gateway step: the gateway of `Config/` on a free loopback port for a
+/// moment, called with curl and sag-kbh's client certificate the way a calling system
+/// would: a København resident found, an Aarhus resident answered exactly like a PNR
+/// nobody has, and a call without a client certificate turned away in the handshake.
+enum DemoGateway {
+    final class Box: @unchecked Sendable { var lines: [String] = []; var error: (any Error)? }
+
+    /// Runs the step; returns what to print, or nothing when the configuration has no
+    /// gateway or the PKI of `make gateway-certs` is missing.
+    static func run(store: Store) throws -> [String] {
+        let snapshot = try store.configuration()
+        guard var settings = snapshot.gateway.settings, !settings.plainHTTP,
+              let kbh = snapshot.municipalities.first(where: { $0.code == "0101" && $0.uuid != nil }),
+              let system = snapshot.systems.first(where: { $0.name == "sag-kbh" }), let systemUUID = system.uuid,
+              let agreement = snapshot.agreements.first(where: { $0.system == "sag-kbh" && $0.service == "cpr-lookup" && $0.state == .approved }),
+              let ca = settings.clientCAPath else { return [] }
+        let certs = (ca as NSString).deletingLastPathComponent
+        guard FileManager.default.fileExists(atPath: certs + "/sag-kbh.pem") else {
+            return ["  skipped: no client certificates in \(certs) (run `make gateway-certs`)"]
+        }
+        settings.port = 0  // a free one: a gateway started by `udtraek serve` may hold the configured port
+        var logger = Logger(label: "udtraek.demo.gateway")
+        logger.logLevel = .error
+        let server = try GatewayServer(store: store, settings: settings, logger: logger)
+        let epoch = CivilDate(iso: snapshot.sources.epoch) ?? CivilDate(year: 2020, month: 1, day: 1)!
+        let population = CPRPopulation(seed: snapshot.sources.cprSeed, size: snapshot.sources.cprPersons, epoch: epoch)
+        let today = GatewayServer.copenhagenToday()
+        var resident: String?, elsewhere: String?
+        for i in 0..<population.slotCount where resident == nil || elsewhere == nil {
+            guard let p = population.person(index: i, on: today), p.status == "01" else { continue }
+            if p.address.municipalityCode == "0101" { resident = resident ?? p.pnr } else if p.address.municipalityCode == "0751" { elsewhere = elsewhere ?? p.pnr }
+        }
+        guard let resident, let elsewhere else { return ["  skipped: the population has no resident of both København and Aarhus"] }
+
+        let box = Box()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
+            do {
+                let app = try server.makeApplication(onServerRunning: { readyContinuation.yield($0) })
+                let serving = Task { try await app.runService() }
+                var port = 0
+                for await p in ready { port = p; break }
+                let context = ["ServiceAgreementUUID": agreement.uuid, "UserSystemUUID": systemUUID, "UserUUID": kbh.uuid!,
+                               "ServiceUUID": ServiceCatalog.service(key: "cpr-lookup")!.uuid]
+                let found = try await curl(port, "/cpr/persons/\(resident)", certs: certs, cert: "sag-kbh", headers: context)
+                box.lines.append("  GET /cpr/persons/\(resident) (a København resident): \(found.status)")
+                box.lines.append("    " + String(found.body.prefix(240)) + (found.body.count > 240 ? "..." : ""))
+                let other = try await curl(port, "/cpr/persons/\(elsewhere)", certs: certs, cert: "sag-kbh", headers: context)
+                box.lines.append("  GET /cpr/persons/\(elsewhere) (lives in Aarhus): \(other.status), as for a PNR nobody has")
+                let bare = try await curl(port, "/cpr/persons/\(resident)", certs: certs, cert: nil, headers: context)
+                box.lines.append("  the same call without a client certificate: " + (bare.status == 0 ? "refused in the TLS handshake" : "\(bare.status)"))
+                serving.cancel()
+                _ = try? await serving.value
+                server.auditor.flush()
+            } catch {
+                box.error = error
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = box.error { throw error }
+        return box.lines
+    }
+
+    static func curl(_ port: Int, _ path: String, certs: String, cert: String?, headers: [String: String]) async throws -> (status: Int, body: String) {
+        try await withCheckedThrowingContinuation { c in
+            Thread {
+                c.resume(with: Result {
+                    var args = ["-s", "-w", "\n%{http_code}", "--cacert", certs + "/ca.pem", "--max-time", "20"]
+                    if let cert { args += ["--cert", "\(certs)/\(cert).pem", "--key", "\(certs)/\(cert).key"] }
+                    for (k, v) in headers.sorted(by: { $0.key < $1.key }) { args += ["-H", "\(k): \(v)"] }
+                    args.append("https://127.0.0.1:\(port)\(path)")
+                    let p = Process()
+                    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                    p.arguments = args
+                    let pipe = Pipe()
+                    p.standardOutput = pipe
+                    p.standardError = FileHandle.nullDevice
+                    try p.run()
+                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                    p.waitUntilExit()
+                    let text = String(decoding: data, as: UTF8.self)
+                    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                    return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
+                })
+            }.start()
+        }
+    }
+}
