@@ -27,7 +27,8 @@ public struct LoggingBreachAlarmSink: BreachAlarmSink {
 }
 
 /// Counts calls and breaches per service (in memory and as swift-metrics counters
-/// `gateway_calls_total` / `gateway_breaches_total` with labels service and side), and
+/// `gateway_calls_total` / `gateway_breaches_total` with labels service and side), times
+/// every call per operation (`gateway_call_duration_seconds`, label operation), and
 /// raises an alarm once a service's breach share exceeds the threshold, judged after at
 /// least `minimumCalls` calls so one slow call after a restart does not page anyone.
 /// It raises again only after the share has dropped back under the threshold.
@@ -52,7 +53,12 @@ public final class BreachMonitor: Sendable {
     let threshold: Double
     let minimumCalls: Int
     let sink: any BreachAlarmSink
-    let tallies = Mutex<[String: Tally]>([:])
+    struct State {
+        var tallies: [String: Tally] = [:]
+        /// Per operation, made on its first call like the counters.
+        var timers: [String: Timer] = [:]
+    }
+    let state = Mutex(State())
 
     public init(threshold: Double, minimumCalls: Int = 20, sink: any BreachAlarmSink) {
         self.threshold = threshold
@@ -60,10 +66,15 @@ public final class BreachMonitor: Sendable {
         self.sink = sink
     }
 
-    /// `breach` is `server`, `client` or nil.
-    public func record(service: String, breach: String?) {
-        let alarm: BreachAlarm? = tallies.withLock { all in
-            var t = all[service] ?? Tally(service: service)
+    /// `breach` is `server`, `client` or nil; `durationNs` is the call's time (for a large
+    /// response, until its last byte).
+    public func record(service: String, operation: String, durationNs: UInt64, breach: String?) {
+        let alarm: BreachAlarm? = state.withLock { state in
+            let timer = state.timers[operation] ?? Timer(label: "gateway_call_duration_seconds", dimensions: [("operation", operation)],
+                                                          preferredDisplayUnit: .seconds)
+            state.timers[operation] = timer
+            timer.recordNanoseconds(Int64(clamping: durationNs))
+            var t = state.tallies[service] ?? Tally(service: service)
             t.calls += 1
             t.callCounter.increment()
             if breach == "server" { t.serverBreaches.increment() } else if breach != nil { t.clientBreaches.increment() }
@@ -77,7 +88,7 @@ public final class BreachMonitor: Sendable {
             } else if t.alarmed && share <= threshold {
                 t.alarmed = false
             }
-            all[service] = t
+            state.tallies[service] = t
             return raise
         }
         if let alarm { sink.raise(alarm) }
@@ -85,6 +96,6 @@ public final class BreachMonitor: Sendable {
 
     /// (calls, server breaches) so far for a service.
     public func counts(service: String) -> (calls: Int, breaches: Int) {
-        tallies.withLock { all in all[service].map { ($0.calls, $0.breaches) } ?? (0, 0) }
+        state.withLock { $0.tallies[service].map { ($0.calls, $0.breaches) } ?? (0, 0) }
     }
 }

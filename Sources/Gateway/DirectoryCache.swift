@@ -1,3 +1,4 @@
+import Foundation
 import BusinessCalendar
 import Logging
 import SourceStubs
@@ -48,6 +49,9 @@ final class KLEPlanCache: Service, Sendable {
     let refresh: Duration
     let logger: Logger
     let cached = Mutex<(date: CivilDate, service: KLEService)?>(nil)
+    /// Held while a version is built, so a call arriving meanwhile waits for that build
+    /// rather than doing the same work a second time beside it.
+    let building = NSLock()
 
     init(plan: KLEPlan, today: @escaping @Sendable () -> CivilDate, refresh: Duration = .seconds(30), logger: Logger) {
         self.plan = plan
@@ -57,6 +61,9 @@ final class KLEPlanCache: Service, Sendable {
     }
 
     func service(on date: CivilDate) throws -> KLEService {
+        if let c = cached.withLock({ $0 }), c.date == date { return c.service }
+        building.lock()
+        defer { building.unlock() }
         if let c = cached.withLock({ $0 }), c.date == date { return c.service }
         let s = KLEService(version: try plan.version(on: date))
         cached.withLock { $0 = (date, s) }

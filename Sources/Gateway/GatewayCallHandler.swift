@@ -131,7 +131,9 @@ struct GatewayCallHandler: Sendable {
             status: status, outcome: outcome, durationMs: Double(elapsedNs) / 1e6,
             firstByteMs: firstByteNs.map { Double($0) / 1e6 }, bytes: bytes, breach: breach))
         // Only calls that reached the service count towards its target.
-        if r.authorised != nil { breaches.record(service: r.operation.service.key, breach: breach) }
+        if r.authorised != nil {
+            breaches.record(service: r.operation.service.key, operation: r.operation.name, durationNs: elapsedNs, breach: breach)
+        }
     }
 }
 

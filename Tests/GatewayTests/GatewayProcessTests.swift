@@ -27,9 +27,14 @@ import UdtraekTesting
         let dir = NSTemporaryDirectory() + "udtraek-gateway-serve-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let port = try LocalSSHD.freePort()
-        try GatewayFixture.config(certs: certs, fingerprint: try GatewayFixture.esdhFingerprint(certs: certs),
-                                  persons: 250_000, cap: 8, grace: 30, port: port)
+        let port = try LocalSSHD.freePort(), apiPort = try LocalSSHD.freePort()
+        let tokenFile = dir + "/token"
+        try "process-test-token-0123456789".write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        chmod(tokenFile, 0o600)
+        // The admin listener too, for serve's Prometheus /metrics.
+        let api = "\napi:\n  listen: 127.0.0.1:\(apiPort)\n  tokens: [{ name: test, file: \(tokenFile) }]\n"
+        try (GatewayFixture.config(certs: certs, fingerprint: try GatewayFixture.esdhFingerprint(certs: certs),
+                                   persons: 250_000, cap: 8, grace: 30, port: port) + api)
             .write(toFile: dir + "/udtraek.yaml", atomically: true, encoding: .utf8)
         let state = ["--config", dir + "/udtraek.yaml", "--state", dir + "/state"]
         #expect(try await UdtraekCLI.runDetached(["config", "apply"] + state).status == 0)
@@ -56,6 +61,23 @@ import UdtraekTesting
             if !up { try await Task.sleep(for: .milliseconds(100)) }
         }
         try #require(up, "serve's gateway did not answer: \(log())")
+        // The KLE plan in force is built at start, in the background; wait for it (a KLE
+        // call waits for that build, and may pass its 1 s target meanwhile: then ask again),
+        // so its memory is not taken for the stream's.
+        let kleContext = GatewayFixture.context(agreement: GatewayFixture.kleAgreement, service: ServiceCatalog.service(key: "kle-lookup")!.uuid)
+        var kleReady = false
+        for _ in 0..<60 where !kleReady {
+            let kle = try await withCheckedThrowingContinuation { c in
+                Thread {
+                    c.resume(with: Result {
+                        try GatewayFixture.curl(port: port, certs: certs, scratch: dir, "/kle/nodes/00", cert: "sag-kbh", headers: kleContext)
+                    })
+                }.start()
+            }
+            kleReady = kle.status == 200
+            if !kleReady { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        try #require(kleReady, "the KLE plan was not ready: \(log().suffix(2000))")
 
         for (name, query, extra) in [("cpr", "format=cpr", [String]()), ("cpr gzip", "format=cpr", ["--compressed"]),
                                      ("ndjson", "format=ndjson", [])] {
@@ -71,6 +93,11 @@ import UdtraekTesting
             let growth = peak - before
             #expect(growth < 24 << 20, "\(name): serve's resident memory peaked \(growth >> 20) MB above its \(before >> 20) MB while streaming \(size >> 20) MB")
         }
+
+        // Every call is counted and timed per service and operation in serve's metrics.
+        let metrics = try run("/usr/bin/curl", ["-s", "--max-time", "10", "http://127.0.0.1:\(apiPort)/metrics"]).output
+        #expect(metrics.contains("gateway_calls_total{service=\"cpr-population\"} 4"), "\(metrics.prefix(3000))")
+        #expect(metrics.contains("gateway_call_duration_seconds_count{operation=\"cpr.population\"} 4"), "\(metrics.prefix(3000))")
 
         serve.stop(signal: SIGTERM)
     }

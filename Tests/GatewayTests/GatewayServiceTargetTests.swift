@@ -87,8 +87,8 @@ import Testing
         }
         let sink = Sink()
         let m = BreachMonitor(threshold: 0.1, minimumCalls: 10, sink: sink)
-        for i in 0..<20 { m.record(service: "cpr-lookup", breach: i % 5 == 0 ? "server" : nil) }  // 20% breaches
-        for _ in 0..<5 { m.record(service: "cpr-lookup", breach: "client") }  // client side: not the platform's
+        for i in 0..<20 { m.record(service: "cpr-lookup", operation: "cpr.person", durationNs: 1_000_000, breach: i % 5 == 0 ? "server" : nil) }  // 20% breaches
+        for _ in 0..<5 { m.record(service: "cpr-lookup", operation: "cpr.person", durationNs: 1_000_000, breach: "client") }  // client side: not the platform's
         #expect(sink.alarms.count == 1 && sink.alarms[0].service == "cpr-lookup")
         #expect(m.counts(service: "cpr-lookup").breaches == 4)
     }
