@@ -9,16 +9,14 @@ import Store
 /// - `GET /api/v1/gateway/targets?hours=H`: `{"hours": H, "operations": [...]}`, each operation
 ///   with its class and limit, calls, breaches on each side, and p50/p99/max time.
 extension AdminAPI {
-    static let gatewayOutcomes = ["ok", "not-found", "bad-request", "forbidden", "too-many-calls", "timeout", "client-too-slow", "error"]
-
     func addGatewayRoutes(_ api: RouterGroup<AdminRequestContext>) {
         api.get("/gateway/calls") { request, _ in
             let query = request.uri.queryParameters
             let limit = query["limit"].flatMap { Int(String($0)) } ?? 100
             guard (1...10_000).contains(limit) else { throw APIProblem(.badRequest, "invalid-limit", "limit must be 1...10000") }
             let outcome = query["outcome"].map(String.init)
-            if let outcome, !Self.gatewayOutcomes.contains(outcome) {
-                throw APIProblem(.badRequest, "invalid-outcome", "outcome must be one of \(Self.gatewayOutcomes.joined(separator: ", "))")
+            if let outcome, !GatewayCall.outcomes.contains(outcome) {
+                throw APIProblem(.badRequest, "invalid-outcome", "outcome must be one of \(GatewayCall.outcomes.joined(separator: ", "))")
             }
             let breaches = query["breaches"].map(String.init)
             guard breaches == nil || breaches == "true" || breaches == "false" else {

@@ -77,9 +77,13 @@ public final class BreachMonitor: Sendable {
             var t = state.tallies[service] ?? Tally(service: service)
             t.calls += 1
             t.callCounter.increment()
-            if breach == "server" { t.serverBreaches.increment() } else if breach != nil { t.clientBreaches.increment() }
             // Client-side breaches are the caller's doing; they are counted, not alarmed.
-            if breach == "server" { t.breaches += 1 }
+            if breach == "server" {
+                t.breaches += 1
+                t.serverBreaches.increment()
+            } else if breach != nil {
+                t.clientBreaches.increment()
+            }
             let share = Double(t.breaches) / Double(t.calls)
             var raise: BreachAlarm?
             if t.calls >= minimumCalls && share > threshold && !t.alarmed {

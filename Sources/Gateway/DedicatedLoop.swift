@@ -18,14 +18,17 @@ enum DedicatedLoop {
     }
 
     /// Returns once the group shuts down gracefully or the task is cancelled, after `body`
-    /// has run a last time.
-    static func run(name: String, every interval: Duration, _ body: @escaping @Sendable () -> Void) async {
+    /// has run a last time. With `immediately`, `body` also runs once as soon as the thread
+    /// starts, rather than only after the first interval.
+    static func run(name: String, every interval: Duration, immediately: Bool = false,
+                    _ body: @escaping @Sendable () -> Void) async {
         let control = Control()
-        let nanoseconds = Int(max(1_000_000, interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000))
+        let nanoseconds = Int(max(0.001, interval.seconds) * 1e9)
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
                     let thread = Thread {
+                        if immediately && !control.stopped.load(ordering: .acquiring) { body() }
                         while !control.stopped.load(ordering: .acquiring) {
                             _ = control.wake.wait(timeout: .now() + .nanoseconds(nanoseconds))
                             if control.stopped.load(ordering: .acquiring) { break }

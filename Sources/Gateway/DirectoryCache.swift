@@ -78,7 +78,6 @@ final class KLEPlanCache: Service, Sendable {
     }
 
     func run() async throws {
-        prepare()
-        await DedicatedLoop.run(name: "gateway kle", every: refresh) { [self] in prepare() }
+        await DedicatedLoop.run(name: "gateway kle", every: refresh, immediately: true) { [self] in prepare() }
     }
 }

@@ -23,7 +23,7 @@ public struct GatewayCall: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var callersCallID: String?
     public var accountingInfo: String?
     public var status: Int
-    /// `ok`, `not-found`, `bad-request`, `forbidden`, `too-many-calls`, `timeout`, `client-too-slow`, `error`.
+    /// One of `outcomes`.
     public var outcome: String
     public var durationMs: Double
     public var firstByteMs: Double?
@@ -57,6 +57,10 @@ public struct GatewayCall: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// Every outcome a call is audited with, for the filters of `udtraek gateway calls`
+    /// and the admin API.
+    public static let outcomes = ["ok", "not-found", "bad-request", "forbidden", "too-many-calls", "timeout", "client-too-slow", "error"]
 
     enum CodingKeys: String, CodingKey {
         case id, at, operation, system, certificate, municipality, service, status, outcome, bytes, breach

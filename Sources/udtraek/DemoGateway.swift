@@ -33,12 +33,8 @@ enum DemoGateway {
         let epoch = CivilDate(iso: snapshot.sources.epoch) ?? CivilDate(year: 2020, month: 1, day: 1)!
         let population = CPRPopulation(seed: snapshot.sources.cprSeed, size: snapshot.sources.cprPersons, epoch: epoch)
         let today = GatewayServer.copenhagenToday()
-        var resident: String?, elsewhere: String?
-        for i in 0..<population.slotCount where resident == nil || elsewhere == nil {
-            guard let p = population.person(index: i, on: today), p.status == "01" else { continue }
-            if p.address.municipalityCode == "0101" { resident = resident ?? p.pnr } else if p.address.municipalityCode == "0751" { elsewhere = elsewhere ?? p.pnr }
-        }
-        guard let resident, let elsewhere else { return ["  skipped: the population has no resident of both København and Aarhus"] }
+        guard let resident = SourceStubsAccess.residents(population, municipality: "0101", count: 1, on: today).first,
+              let elsewhere = SourceStubsAccess.residents(population, municipality: "0751", count: 1, on: today).first else { return ["  skipped: the population has no resident of both København and Aarhus"] }
 
         let box = Box()
         let done = DispatchSemaphore(value: 0)

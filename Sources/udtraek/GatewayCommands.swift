@@ -15,17 +15,15 @@ struct GatewayCommand: ParsableCommand {
             abstract: "Gateway calls, newest first: who called for which municipality, under which agreement, and how it ended.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only calls of this calling system.") var system: String?
-        @Option(help: "Only calls with this outcome (ok, not-found, bad-request, forbidden, too-many-calls, timeout, client-too-slow, error).")
+        @Option(help: "Only calls with this outcome (\(GatewayCall.outcomes.joined(separator: ", "))).")
         var outcome: String?
         @Flag(help: "Only calls that missed their service target.") var breaches = false
         @Option(help: "How many rows.") var limit = 50
         @Flag(help: "JSON for scripts.") var json = false
 
-        static let outcomes = ["ok", "not-found", "bad-request", "forbidden", "too-many-calls", "timeout", "client-too-slow", "error"]
-
         func validate() throws {
-            if let outcome, !Self.outcomes.contains(outcome) {
-                throw ValidationError("--outcome must be one of \(Self.outcomes.joined(separator: ", "))")
+            if let outcome, !GatewayCall.outcomes.contains(outcome) {
+                throw ValidationError("--outcome must be one of \(GatewayCall.outcomes.joined(separator: ", "))")
             }
             if limit < 1 { throw ValidationError("--limit must be at least 1") }
         }
