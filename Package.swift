@@ -38,6 +38,17 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"])]
         ),
 
+        // The runtime every service stands on: one executor for blocking work, one clock,
+        // one periodic service, crash points for the chaos harness.
+        .target(
+            name: "Runtime",
+            dependencies: [
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Pure logic, no I/O.
         .target(name: "BusinessCalendar"),
         .target(name: "Scheduling", dependencies: ["BusinessCalendar"]),
@@ -153,6 +164,11 @@ let package = Package(
             ]
         ),
 
+        .testTarget(name: "RuntimeTests", dependencies: [
+            "Runtime",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "BusinessCalendarTests", dependencies: ["BusinessCalendar"]),
         .testTarget(name: "SourceStubsTests", dependencies: ["SourceStubs", "BusinessCalendar"]),
         .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
