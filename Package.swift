@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Extracts",
             dependencies: [
-                "BusinessCalendar", "SourceStubs", "Gzip", "Store",
+                "BusinessCalendar", "SourceStubs", "Gzip", "Store", "Runtime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "Delivery",
             dependencies: [
-                "SFTPClient", "Store",
+                "SFTPClient", "Store", "Runtime",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -178,10 +178,10 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "UdtraekConfig", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Extracts", "Store", "UdtraekConfig", "BusinessCalendar"]),
         .testTarget(name: "AdminAPITests", dependencies: [
-            "AdminAPI", "Scheduler", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting",
+            "AdminAPI", "Scheduler", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting", "Runtime", "BusinessCalendar",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "UdtraekConfig", "UdtraekTesting"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "UdtraekConfig", "UdtraekTesting", "Runtime"]),
         .testTarget(name: "ChangeOrderTests", dependencies: [
             "ChangeOrders", "AdminAPI", "Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "SFTPClient",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

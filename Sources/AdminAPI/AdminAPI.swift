@@ -22,8 +22,11 @@ public struct AdminRequestContext: RequestContext {
 /// Airflow, Control-M):
 ///
 /// - `POST /api/v1/extracts/{name}/runs` asks for a run (body optional:
-///   `{"date": "YYYY-MM-DD"}`; header `Idempotency-Key` optional). 202 with the run; the
-///   same key answers 200 with the same run, never a second one.
+///   `{"date": "YYYY-MM-DD", "rerun": false}`; header `Idempotency-Key` optional). 202 with
+///   the run (queued, or the run in flight for that date, which it joins); 200 with the run
+///   that already produced that date's file (`"request": "already-produced"`) unless
+///   `"rerun": true` asks to produce it again. The same key with the same body answers 200
+///   with the same run, never a second one; the same key with another body is 422.
 /// - `GET /api/v1/runs/{id}`, `GET /api/v1/runs?extract=NAME&limit=N`: run history.
 /// - `POST /api/v1/runs/{id}/cancel`: takes a queued run out of the queue (409 otherwise).
 /// - `GET /api/v1/extracts`: the definitions with their schedules.
@@ -140,13 +143,14 @@ public struct AdminAPI: Sendable {
                              "Idempotency-Key must be 1-255 printable ASCII characters without spaces (a UUID is a good choice)")
         }
         var date: CivilDate?
+        var rerun = false
         var mutable = request
         let body = try await mutable.collectBody(upTo: 16 * 1024)
         if body.readableBytes > 0 {
-            struct Options: Decodable { var date: String? }
+            struct Options: Decodable { var date: String?; var rerun: Bool? }
             let options: Options
             do { options = try JSONDecoder().decode(Options.self, from: Data(buffer: body)) } catch {
-                throw APIProblem(.badRequest, "invalid-body", "the body must be JSON like {\"date\": \"2026-11-23\"} or empty: \(error)")
+                throw APIProblem(.badRequest, "invalid-body", "the body must be JSON like {\"date\": \"2026-11-23\"} or {\"date\": \"2026-11-23\", \"rerun\": true}, or empty: \(error)")
             }
             if let text = options.date {
                 guard let parsed = CivilDate(iso: text) else {
@@ -154,22 +158,24 @@ public struct AdminAPI: Sendable {
                 }
                 date = parsed
             }
+            rerun = options.rerun ?? false
         }
         let answer: RunRequest
         do {
-            answer = try runner.request(name, date: date, trigger: .api, actor: actor, idempotencyKey: key)
+            answer = try runner.request(name, date: date, trigger: .api, actor: actor, idempotencyKey: key, rerun: rerun)
         } catch let error as ExtractError where error.code == .unknownExtract {
             throw APIProblem(.notFound, "unknown-extract", "there is no extract named '\(name)'; GET /api/v1/extracts lists them")
         }
-        if answer.outcome == .replayed {
-            guard answer.run.extract == name else {
-                throw APIProblem(.unprocessableContent, "idempotency-key-reused",
-                                 "the Idempotency-Key was already used for a run of \(answer.run.extract) (run \(answer.run.id ?? 0)); use a new key per request")
-            }
-        } else {
+        switch answer.outcome {
+        case .keyConflict:
+            throw APIProblem(.unprocessableContent, "idempotency-key-reused",
+                             "the Idempotency-Key was already used for another request (run \(answer.run.id ?? 0) of \(answer.run.extract) for \(answer.run.productionDate)); use a new key per request")
+        case .replayed:
+            break
+        default:
             try store.audit(AuditEntry(at: Date(), actor: actor, action: "extract.requested", subject: name,
                                        detail: "run \(answer.run.id ?? 0) for \(answer.run.productionDate): \(answer.outcome.rawValue)"
-                                           + (key.map { " (idempotency key \($0))" } ?? "")))
+                                           + (rerun ? " (re-run)" : "") + (key.map { " (idempotency key \($0))" } ?? "")))
             runRequested()
         }
         struct Answer: Encodable {
@@ -181,7 +187,7 @@ public struct AdminAPI: Sendable {
         var headers = HTTPFields()
         headers[.location] = "/api/v1/runs/\(answer.run.id ?? 0)"
         return try JSONBody.response(Answer(run: answer.run, request: answer.outcome, inFlight: answer.inFlight?.id),
-                                     status: answer.outcome == .replayed ? .ok : .accepted, headers: headers)
+                                     status: [.replayed, .alreadyProduced].contains(answer.outcome) ? .ok : .accepted, headers: headers)
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Runtime
 import SFTPClient
 import Store
 
@@ -102,7 +103,8 @@ public final class DeliveryService: @unchecked Sendable {
         var records: [DeliveryRecord] = []
         while records.count < limit {
             let claimed: OutboxEntry?
-            do { claimed = try store.claimNextDue(now: now(), system: system) } catch {
+            do { claimed = try store.claimNextDue(now: now(), system: system, owner: ProcessOwner.current,
+                                                                isAlive: ProcessOwner.isAlive) } catch {
                 logger.error("cannot read the outbox: \(error)")
                 break
             }
@@ -114,7 +116,7 @@ public final class DeliveryService: @unchecked Sendable {
 
     /// Delivers one entry now (it must be ready); used by `udtraek deliver`.
     public func deliverNow(outboxId: Int64) throws -> DeliveryRecord {
-        guard let entry = try store.claim(id: outboxId, now: now()) else {
+        guard let entry = try store.claim(id: outboxId, now: now(), owner: ProcessOwner.current, isAlive: ProcessOwner.isAlive) else {
             throw DeliveryError(.localFile, operation: "delivering outbox entry \(outboxId)", reason: "it is not ready")
         }
         var sessions = SessionCache()
@@ -123,6 +125,7 @@ public final class DeliveryService: @unchecked Sendable {
 
     /// One attempt for a claimed entry; never throws, the outcome is in the record.
     func attempt(_ claimed: OutboxEntry, sessions: inout SessionCache) -> DeliveryRecord {
+        CrashPoint.reach("delivery.claimed")
         var entry = claimed
         let started = now()
         let clockStart = ContinuousClock.now

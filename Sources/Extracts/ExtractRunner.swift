@@ -1,3 +1,4 @@
+import Crypto
 import BusinessCalendar
 import Foundation
 import Logging
@@ -50,14 +51,35 @@ public final class ExtractRunner: @unchecked Sendable {
 
     /// Asks for a run of `name` for `date` (default today) through the run queue; see
     /// `RunRequestOutcome`. Throws `.unknownExtract` for a name that is not configured.
+    ///
+    /// A request for a date whose file is running or produced joins that run unless
+    /// `rerun` is set; a re-run is audited (`extract.rerun`), since the receiver gets the
+    /// same file name again. With an `idempotencyKey`, the request as sent (extract, the
+    /// date if one was given, the re-run flag) is kept as a digest with the key, so the
+    /// same key with another request is a `keyConflict`, not a replay.
     public func request(_ name: String, date: CivilDate? = nil, trigger: RunTrigger, actor: String,
-                        idempotencyKey: String? = nil, slotAt: Date? = nil, skipWhenBusy: Bool = false) throws -> RunRequest {
+                        idempotencyKey: String? = nil, slotAt: Date? = nil, skipWhenBusy: Bool = false,
+                        rerun: Bool = false) throws -> RunRequest {
         guard try store.extractDefinition(named: name) != nil else {
             throw ExtractError(.unknownExtract, "there is no extract named '\(name)'; see `udtraek extract list`")
         }
-        let spec = RunRequestSpec(extract: name, trigger: trigger, productionDate: (date ?? today).description, requestedBy: actor,
-                                  slotAt: slotAt, idempotencyKey: idempotencyKey, skipWhenBusy: skipWhenBusy)
-        return try store.requestRun(spec, now: now(), isAlive: RunOwner.isAlive)
+        let productionDate = (date ?? today).description
+        let digest = idempotencyKey.map { _ in Self.requestDigest(extract: name, date: date, rerun: rerun) }
+        let spec = RunRequestSpec(extract: name, trigger: trigger, productionDate: productionDate, requestedBy: actor,
+                                  slotAt: slotAt, idempotencyKey: idempotencyKey, requestDigest: digest,
+                                  skipWhenBusy: skipWhenBusy, rerun: rerun)
+        let answer = try store.requestRun(spec, now: now(), isAlive: RunOwner.isAlive)
+        if rerun, [.accepted, .queuedBehind].contains(answer.outcome) {
+            try store.audit(AuditEntry(at: now(), actor: actor, action: "extract.rerun", subject: name,
+                                       detail: "run \(answer.run.id ?? 0) produces the file for \(productionDate) again (\(answer.outcome.rawValue))"))
+        }
+        return answer
+    }
+
+    /// SHA-256 (hex) of a run request as its caller sent it.
+    static func requestDigest(extract: String, date: CivilDate?, rerun: Bool) -> String {
+        let canonical = "extract=\(extract)\ndate=\(date?.description ?? "")\nrerun=\(rerun)"
+        return SHA256.hash(data: Data(canonical.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     /// Claims queued run `id` for this process; nil when it is not startable now.
@@ -70,9 +92,12 @@ public final class ExtractRunner: @unchecked Sendable {
     /// `execute` does.
     @discardableResult
     public func run(_ name: String, date: CivilDate? = nil, trigger: RunTrigger = .manual, actor: String = "udtraek",
-                    progress: ((ExtractProgress) -> Void)? = nil) throws -> ExtractRun {
-        let request = try request(name, date: date, trigger: trigger, actor: actor)
-        guard request.outcome == .accepted, let claimed = try claim(request.run.id!) else {
+                    rerun: Bool = false, progress: ((ExtractProgress) -> Void)? = nil) throws -> ExtractRun {
+        let request = try request(name, date: date, trigger: trigger, actor: actor, rerun: rerun)
+        if request.outcome == .alreadyProduced {
+            throw ExtractError(.busy, "the file of \(name) for \(request.run.productionDate) was already produced by run \(request.run.id ?? 0); ask for a re-run to produce it again")
+        }
+        guard request.outcome == .accepted, let id = request.run.id, let claimed = try claim(id) else {
             throw ExtractError(.busy, "a run of \(name) is in flight (run \(request.inFlight?.id ?? 0)); this request is \(request.outcome.rawValue) as run \(request.run.id ?? 0)")
         }
         return try execute(claimed, progress: progress)

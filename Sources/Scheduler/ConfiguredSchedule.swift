@@ -79,6 +79,9 @@ public enum SlotOutcomeName {
     public static let caughtUp = "caught-up"
     public static let queued = "queued"
     public static let skippedOverlap = "skipped-overlap"
+    /// The slot's production date already had its file (a manual or API run); the run
+    /// queue does not produce the same file twice without an explicit re-run.
+    public static let skippedProduced = "skipped-produced"
     public static let skippedHoliday = "skipped-holiday"
     public static let skippedWeekend = "skipped-weekend"
     public static let skippedExcluded = "skipped-excluded"

@@ -119,6 +119,7 @@ enum Migrations {
         registerMonitoring(&m)
         registerGatewayMigrations(&m)
         registerChangeOrders(&m)
+        registerIntegrity(&m)
         return m
     }
 }

@@ -53,6 +53,10 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     /// SendersFileId of the metadata: fixed when the file enters the outbox, so every
     /// attempt names the same file.
     public var sendersFileId: String
+    /// The process delivering the entry while it is `delivering` ("host:pid:start", see
+    /// `ProcessOwner`); nil otherwise. A `delivering` entry whose owner is gone was
+    /// interrupted and is settled back to ready by whoever looks next.
+    public var owner: String?
 
     public init(id: Int64? = nil, system: String, fileName: String, localPath: String, bytes: Int64, sha256: String?,
                 state: OutboxState = .ready, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil,
@@ -96,6 +100,7 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         case routing
         case agreementUUID = "agreement_uuid"
         case sendersFileId = "senders_file_id"
+        case owner
     }
 }
 

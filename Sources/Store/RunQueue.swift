@@ -10,19 +10,28 @@ public struct RunRequestSpec: Sendable, Equatable {
     public var slotAt: Date?
     /// A caller-chosen key: the same key always answers with the same run.
     public var idempotencyKey: String?
+    /// A digest of the request as its caller sent it, stored with `idempotencyKey`: the
+    /// same key with another request is refused (`keyConflict`) rather than replayed.
+    public var requestDigest: String?
     /// While a run is in flight: queue one run behind it (false) or record this one as
     /// skipped (true).
     public var skipWhenBusy: Bool
+    /// Produce the file again although a run for the same production date is running or
+    /// has produced it (an operator's explicit re-run; the same name reaches the receiver
+    /// twice, or replaces the first under `existing_target: replace`).
+    public var rerun: Bool
 
     public init(extract: String, trigger: RunTrigger, productionDate: String, requestedBy: String, slotAt: Date? = nil,
-                idempotencyKey: String? = nil, skipWhenBusy: Bool = false) {
+                idempotencyKey: String? = nil, requestDigest: String? = nil, skipWhenBusy: Bool = false, rerun: Bool = false) {
         self.extract = extract
         self.trigger = trigger
         self.productionDate = productionDate
         self.requestedBy = requestedBy
         self.slotAt = slotAt
         self.idempotencyKey = idempotencyKey
+        self.requestDigest = requestDigest
         self.skipWhenBusy = skipWhenBusy
+        self.rerun = rerun
     }
 }
 
@@ -38,8 +47,17 @@ public enum RunRequestOutcome: String, Sendable, Codable {
     case coalesced
     /// A run was in flight and the schedule's overlap policy is skip: recorded, not run.
     case skipped
-    /// The idempotency key was seen before: this is the run it created.
+    /// The idempotency key was seen before with the same request: this is the run it created.
     case replayed
+    /// The idempotency key was seen before with a different request (another extract, date
+    /// or re-run flag): nothing was queued; `run` is the run the key stands for.
+    case keyConflict = "key-conflict"
+    /// A run for the same production date is running: this request is answered with it
+    /// (a burst of requests produces one file, not two with the same name).
+    case joined
+    /// A run for the same production date has produced its file: nothing was queued; `run`
+    /// is that run. Ask with `rerun` to produce it again.
+    case alreadyProduced = "already-produced"
 }
 
 /// A request's answer: the run that stands for it, and what is ahead of it.
@@ -67,9 +85,13 @@ extension Store {
 
     static func requestRun(_ db: Database, _ spec: RunRequestSpec, now: Date) throws -> RunRequest {
         if let key = spec.idempotencyKey,
-           let runId = try Int64.fetchOne(db, sql: "SELECT run_id FROM run_request_key WHERE idempotency_key = ?", arguments: [key]),
-           let run = try ExtractRun.fetchOne(db, key: runId) {
-            return RunRequest(run: run, outcome: .replayed, inFlight: nil)
+           let row = try Row.fetchOne(db, sql: "SELECT run_id, extract, request_digest FROM run_request_key WHERE idempotency_key = ?",
+                                      arguments: [key]),
+           let run = try ExtractRun.fetchOne(db, key: row["run_id"] as Int64) {
+            // Keys stored before digests were kept are compared by extract, as they were then.
+            let stored: String? = row["request_digest"]
+            let same = stored.map { $0 == spec.requestDigest } ?? ((row["extract"] as String) == spec.extract)
+            return RunRequest(run: run, outcome: same ? .replayed : .keyConflict, inFlight: nil)
         }
         let running = try activeRun(db, extract: spec.extract, state: .running)
         // Only a queued run for the same production date stands for this request; a
@@ -79,6 +101,13 @@ extension Store {
         var answer: RunRequest
         if let queued {
             answer = RunRequest(run: queued, outcome: .coalesced, inFlight: running)
+        } else if !spec.rerun, let running, running.productionDate == spec.productionDate {
+            answer = RunRequest(run: running, outcome: .joined, inFlight: running)
+        } else if !spec.rerun, let produced = try ExtractRun
+                    .filter(Column("extract") == spec.extract && Column("state") == ExtractRunState.produced.rawValue
+                            && Column("production_date") == spec.productionDate)
+                    .order(Column("id").desc).fetchOne(db) {
+            answer = RunRequest(run: produced, outcome: .alreadyProduced, inFlight: nil)
         } else {
             var run = ExtractRun(extract: spec.extract, trigger: spec.trigger, productionDate: spec.productionDate,
                                  requestedAt: now, requestedBy: spec.requestedBy, slotAt: spec.slotAt, state: .queued)
@@ -98,8 +127,9 @@ extension Store {
         }
         if let key = spec.idempotencyKey {
             try db.execute(sql: """
-                INSERT INTO run_request_key (idempotency_key, run_id, extract, requested_at, requested_by) VALUES (?, ?, ?, ?, ?)
-                """, arguments: [key, answer.run.id, spec.extract, now, spec.requestedBy])
+                INSERT INTO run_request_key (idempotency_key, run_id, extract, requested_at, requested_by, request_digest)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [key, answer.run.id, spec.extract, now, spec.requestedBy, spec.requestDigest])
         }
         return answer
     }

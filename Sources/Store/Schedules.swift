@@ -55,7 +55,7 @@ public struct SlotDecisionRecord: Sendable, Equatable {
     /// Local wall-clock time of the slot, "2026-11-23 06:30".
     public var localTime: String
     /// ran, caught-up, queued, skipped-holiday, skipped-weekend, skipped-excluded,
-    /// skipped-overlap, missed (see `SlotOutcomeName` in the Scheduler module).
+    /// skipped-overlap, skipped-produced, missed (see `SlotOutcomeName` in the Scheduler module).
     public var outcome: String
     /// Why: the holiday's name, how many slots a catch-up stands for, ...
     public var detail: String
@@ -195,7 +195,8 @@ extension Store {
                     let answer = try Self.requestRun(db, spec, now: now)
                     request = answer
                     // The queue has the last word: a run another process began since the
-                    // planner looked turns "ran" into "queued" or "skipped-overlap".
+                    // planner looked turns "ran" into "queued" or "skipped-overlap"; a file
+                    // already produced for the slot's date is not produced again.
                     switch answer.outcome {
                     case .skipped:
                         decision.outcome = "skipped-overlap"
@@ -206,6 +207,11 @@ extension Store {
                     case .coalesced:
                         decision.outcome = "queued"
                         decision.detail = "joined run \(answer.run.id ?? 0), already queued"
+                    case .joined:
+                        decision.detail = "joined run \(answer.run.id ?? 0), in flight for \(answer.run.productionDate)"
+                    case .alreadyProduced:
+                        decision.outcome = "skipped-produced"
+                        decision.detail = "the file for \(answer.run.productionDate) was already produced by run \(answer.run.id ?? 0)"
                     default: break
                     }
                 }

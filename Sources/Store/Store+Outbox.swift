@@ -11,37 +11,44 @@ extension Store {
         }
     }
 
-    /// Claims the oldest due ready entry, marking it `delivering` in the same transaction
-    /// so two workers never take the same file.
-    public func claimNextDue(now: Date, system: String? = nil) throws -> OutboxEntry? {
+    /// Claims the oldest due ready entry for `owner`, marking it `delivering` in the same
+    /// transaction so two workers never take the same file. Entries left `delivering` by a
+    /// process that is gone are settled back to ready first, so they are taken too.
+    public func claimNextDue(now: Date, system: String? = nil, owner: String, isAlive: (String) -> Bool) throws -> OutboxEntry? {
         try write("claiming the next outbox entry") { db in
+            _ = try Self.settleDeadDeliveries(db, now: now, isAlive: isAlive)
             var request = OutboxEntry
                 .filter(Column("state") == OutboxState.ready.rawValue && Column("next_attempt_at") <= now)
                 .order(Column("next_attempt_at"), Column("id"))
             if let system { request = request.filter(Column("system") == system) }
-            guard var entry = try request.fetchOne(db) else { return nil }
-            entry.state = .delivering
-            entry.attempts += 1
-            entry.updatedAt = now
-            try entry.update(db)
-            return entry
+            guard let entry = try request.fetchOne(db) else { return nil }
+            return try Self.markDelivering(db, entry, owner: owner, now: now)
         }
     }
 
     /// Claims one specific entry (for `udtraek deliver`, which delivers what it enqueued).
-    public func claim(id: Int64, now: Date) throws -> OutboxEntry? {
+    public func claim(id: Int64, now: Date, owner: String, isAlive: (String) -> Bool) throws -> OutboxEntry? {
         try write("claiming outbox entry \(id)") { db in
-            guard var entry = try OutboxEntry.fetchOne(db, key: id), entry.state == .ready else { return nil }
-            entry.state = .delivering
-            entry.attempts += 1
-            entry.updatedAt = now
-            try entry.update(db)
-            return entry
+            _ = try Self.settleDeadDeliveries(db, now: now, isAlive: isAlive)
+            guard let entry = try OutboxEntry.fetchOne(db, key: id), entry.state == .ready else { return nil }
+            return try Self.markDelivering(db, entry, owner: owner, now: now)
         }
+    }
+
+    private static func markDelivering(_ db: Database, _ ready: OutboxEntry, owner: String, now: Date) throws -> OutboxEntry {
+        var entry = ready
+        entry.state = .delivering
+        entry.owner = owner
+        entry.attempts += 1
+        entry.updatedAt = now
+        try entry.update(db)
+        return entry
     }
 
     /// Records the end of an attempt: the entry's new state and the delivery row together.
     public func finishAttempt(entry: OutboxEntry, delivery: DeliveryRecord) throws {
+        var entry = entry
+        if entry.state != .delivering { entry.owner = nil }
         try write("recording the delivery of \(entry.fileName)") { db in
             try entry.update(db)
             try delivery.update(db)
@@ -56,23 +63,32 @@ extension Store {
         }
     }
 
-    /// Entries left `delivering` by a process that died go back to ready; returns them.
-    public func recoverInterruptedDeliveries(now: Date) throws -> [OutboxEntry] {
-        try write("recovering interrupted deliveries") { db in
-            let stuck = try OutboxEntry.filter(Column("state") == OutboxState.delivering.rawValue).fetchAll(db)
-            for var entry in stuck {
-                entry.state = .ready
-                entry.nextAttemptAt = now
-                entry.lastError = "interrupted: the process stopped during the delivery"
-                entry.updatedAt = now
-                try entry.update(db)
-            }
-            try DeliveryRecord.filter(Column("outcome") == DeliveryOutcome.running.rawValue)
+    /// Entries left `delivering` by a process that is gone go back to ready (their running
+    /// delivery rows are marked failed); returns them. Entries a live process is delivering
+    /// (`udtraek deliver` beside `serve`) are left alone.
+    public func recoverInterruptedDeliveries(now: Date, isAlive: (String) -> Bool) throws -> [OutboxEntry] {
+        try write("recovering interrupted deliveries") { db in try Self.settleDeadDeliveries(db, now: now, isAlive: isAlive) }
+    }
+
+    static func settleDeadDeliveries(_ db: Database, now: Date, isAlive: (String) -> Bool) throws -> [OutboxEntry] {
+        let delivering = try OutboxEntry.filter(Column("state") == OutboxState.delivering.rawValue).fetchAll(db)
+        var settled: [OutboxEntry] = []
+        // An entry without an owner was claimed before owners were recorded: its process
+        // cannot be checked, and no process of this version is delivering it.
+        for var entry in delivering where !(entry.owner.map(isAlive) ?? false) {
+            let why = "interrupted: the process delivering it (\(entry.owner ?? "unknown")) stopped during the delivery"
+            entry.state = .ready
+            entry.owner = nil
+            entry.nextAttemptAt = now
+            entry.lastError = why
+            entry.updatedAt = now
+            try entry.update(db)
+            try DeliveryRecord.filter(Column("outbox_id") == entry.id && Column("outcome") == DeliveryOutcome.running.rawValue)
                 .updateAll(db, Column("outcome").set(to: DeliveryOutcome.failed.rawValue),
-                           Column("error").set(to: "interrupted: the process stopped during the delivery"),
-                           Column("finished_at").set(to: now))
-            return stuck
+                           Column("error").set(to: why), Column("finished_at").set(to: now))
+            settled.append(entry)
         }
+        return settled
     }
 
     public func outboxEntry(id: Int64) throws -> OutboxEntry? {
@@ -87,15 +103,31 @@ extension Store {
         }
     }
 
-    /// Puts an entry in `error` back to ready (an operator fixed the cause).
-    public func retry(outboxId: Int64, now: Date) throws -> OutboxEntry? {
+    /// What `retry` found.
+    public enum RetryResult: Sendable, Equatable {
+        /// The entry was in `error` (or its delivering process is gone) and is ready now.
+        case retried(OutboxEntry)
+        /// There is no entry with that id.
+        case notFound
+        /// The entry is in a state that is not retried by hand: ready or delivered, or being
+        /// delivered by a live process.
+        case notRetryable(OutboxEntry)
+    }
+
+    /// Puts an entry in `error` back to ready (an operator fixed the cause). An entry left
+    /// `delivering` by a process that is gone is settled first, so it can be retried too.
+    public func retry(outboxId: Int64, now: Date, isAlive: (String) -> Bool) throws -> RetryResult {
         try write("retrying outbox entry \(outboxId)") { db in
-            guard var entry = try OutboxEntry.fetchOne(db, key: outboxId), entry.state == .error else { return nil }
+            _ = try Self.settleDeadDeliveries(db, now: now, isAlive: isAlive)
+            guard var entry = try OutboxEntry.fetchOne(db, key: outboxId) else { return .notFound }
+            guard entry.state == .error || (entry.state == .ready && entry.lastError?.hasPrefix("interrupted") == true) else {
+                return .notRetryable(entry)
+            }
             entry.state = .ready
             entry.nextAttemptAt = now
             entry.updatedAt = now
             try entry.update(db)
-            return entry
+            return .retried(entry)
         }
     }
 

@@ -12,7 +12,9 @@ public final class ChildProcess: @unchecked Sendable {
     private let lock = NSLock()
     private var reaped = false
 
-    public init(executable: String, arguments: [String], logPath: String) throws {
+    /// - Parameter environment: variables set for the child on top of this process's own
+    ///   (the chaos harness arms crash points this way).
+    public init(executable: String, arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -22,7 +24,11 @@ public final class ChildProcess: @unchecked Sendable {
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+        var variables = ProcessInfo.processInfo.environment
+        variables.merge(environment) { _, new in new }
+        let envp: [UnsafeMutablePointer<CChar>?] = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        let rc = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard rc == 0 else {
             throw HarnessError("starting \(executable) failed: \(String(cString: strerror(rc)))")
         }

@@ -16,8 +16,8 @@ public enum UdtraekCLI {
     }
 
     /// Starts the CLI with its output going to `logPath`.
-    public static func start(_ arguments: [String], logPath: String) throws -> ChildProcess {
-        try ChildProcess(executable: executable, arguments: arguments, logPath: logPath)
+    public static func start(_ arguments: [String], logPath: String, environment: [String: String] = [:]) throws -> ChildProcess {
+        try ChildProcess(executable: executable, arguments: arguments, logPath: logPath, environment: environment)
     }
 
     /// `run` on a thread of its own, for async tests: waiting for the child must not hold
@@ -30,15 +30,31 @@ public enum UdtraekCLI {
     }
 
     /// Runs the CLI to its end; returns (exit status, output, peak RSS in KiB).
-    public static func run(_ arguments: [String]) throws -> (status: Int32, output: String, maxRSSKiB: Int) {
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, maxRSSKiB: Int) {
+        let ended = try runReportingSignal(arguments, environment: environment)
+        return (ended.status, ended.output, ended.maxRSSKiB)
+    }
+
+    /// How a CLI process ended: its exit status, or the signal that killed it.
+    public struct Ended: Sendable {
+        public var status: Int32
+        /// The signal that ended the process (SIGKILL from a crash point), or nil after a normal exit.
+        public var signal: Int32?
+        public var output: String
+        public var maxRSSKiB: Int
+    }
+
+    /// Runs the CLI to its end and says whether a signal ended it.
+    public static func runReportingSignal(_ arguments: [String], environment: [String: String] = [:]) throws -> Ended {
         let log = NSTemporaryDirectory() + "udtraek-cli-\(UUID().uuidString).log"
         defer { try? FileManager.default.removeItem(atPath: log) }
-        let child = try start(arguments, logPath: log)
+        let child = try start(arguments, logPath: log, environment: environment)
         var status: Int32 = 0
         var usage = rusage()
         wait4(child.pid, &status, 0, &usage)
         child.markReaped()
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        return ((status >> 8) & 0xFF, output, usage.ru_maxrss)
+        let signalled = (status & 0x7F) != 0 && (status & 0x7F) != 0x7F
+        return Ended(status: (status >> 8) & 0xFF, signal: signalled ? status & 0x7F : nil, output: output, maxRSSKiB: usage.ru_maxrss)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Delivery
 import Foundation
 import Logging
+import Runtime
 import Store
 
 struct DeliverCommand: ParsableCommand {
@@ -81,14 +82,23 @@ struct OutboxCommand: ParsableCommand {
     }
 
     struct Retry: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Put an entry in state error back to ready, after fixing its cause.")
+        static let configuration = CommandConfiguration(
+            abstract: "Put an entry in state error back to ready, after fixing its cause.",
+            discussion: "An entry left `delivering` by a process that no longer exists (killed during its upload) is settled and made ready as well.")
         @OptionGroup var global: GlobalOptions
         @Argument var id: Int64
 
         func run() throws {
             let store = try Store(stateDirectory: global.stateDirectory)
-            guard let entry = try store.retry(outboxId: id, now: Date()) else {
-                throw Failure("Outbox entry \(id) is not in state error (see `udtraek outbox list`).")
+            let entry: OutboxEntry
+            switch try store.retry(outboxId: id, now: Date(), isAlive: ProcessOwner.isAlive) {
+            case .retried(let e): entry = e
+            case .notFound:
+                throw Failure("There is no outbox entry \(id) (see `udtraek outbox list`).")
+            case .notRetryable(let e) where e.state == .delivering:
+                throw Failure("Outbox entry \(id) (\(e.fileName)) is being delivered by a running process (\(e.owner ?? "unknown")); wait for it to finish.")
+            case .notRetryable(let e):
+                throw Failure("Outbox entry \(id) (\(e.fileName)) is \(e.state.rawValue), not in error; only an entry in error is retried by hand.")
             }
             try store.audit(AuditEntry(at: Date(), actor: ProcessInfo.processInfo.environment["USER"] ?? "operator",
                                        action: "outbox.retry", subject: "outbox \(id)", detail: entry.fileName))

@@ -65,7 +65,7 @@ struct DemoCommand: ParsableCommand {
             throw Failure("\(configFile) has no CPR status extract for a local system; nothing to demonstrate.")
         }
         step("Extract \(demo.name) (CPR status, municipality \(demo.municipality)) for \(demo.system)")
-        let run = try runner.run(demo.name, trigger: .manual, actor: "demo")
+        let run = try runner.run(demo.name, trigger: .manual, actor: "demo", rerun: true)
         print("  produced \(run.fileName ?? "-"): \(run.persons ?? 0) persons, \(run.records ?? 0) records, \(Format.bytes(run.textBytes ?? 0)) of ISO-8859-1 text, \(Format.bytes(run.fileBytes ?? 0)) gzip")
         let record = try service.deliverNow(outboxId: run.outboxId!)
         guard record.outcome == .delivered else { throw Failure("The demo delivery failed: \(record.error ?? "?")\n\(sshd.log.suffix(2000))") }

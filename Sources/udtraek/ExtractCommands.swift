@@ -23,7 +23,10 @@ struct ExtractCommand: ParsableCommand {
             joins the run already queued) and the command says so; with --wait it waits, produces the queued run itself \
             if serve has not, and reports its outcome.
 
-            Exit status: 0 produced (or queued, without --wait), 1 failed (production or delivery; a transient delivery \
+            A request for a date whose file is being produced joins that run; one whose file was already produced \
+            queues nothing and says so, unless --rerun asks to produce it again (audited as extract.rerun).
+
+            Exit status: 0 produced (or queued, joined or already produced, without --wait), 1 failed (production or delivery; a transient delivery \
             failure stays queued for retry), 2 refused (no approved agreement, invalid date), 124 --timeout passed.
             """)
         @OptionGroup var global: GlobalOptions
@@ -34,6 +37,8 @@ struct ExtractCommand: ParsableCommand {
         @Option(help: "With --wait: give up after this many seconds (exit 124; the run stays queued).") var timeout: Double?
         @Flag(help: "Only produce and queue; leave delivery to `udtraek serve` or `udtraek outbox deliver`.") var noDeliver = false
         @Flag(help: "Print the run as JSON.") var json = false
+        @Flag(help: "Produce the file again although a run for the same date is in flight or has produced it (audited; the receiver gets the same file name again).")
+        var rerun = false
 
         func run() throws {
             global.bootstrapLogging()
@@ -50,12 +55,25 @@ struct ExtractCommand: ParsableCommand {
             let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
             let request: RunRequest
             do {
-                request = try runner.request(name, date: productionDate, trigger: .manual, actor: actor)
+                request = try runner.request(name, date: productionDate, trigger: .manual, actor: actor, rerun: rerun)
             } catch let error as ExtractError {
                 throw Failure(error.message)
             }
             var run = request.run
-            if request.outcome != .accepted {
+            if request.outcome == .alreadyProduced {
+                note("The file of \(name) for \(run.productionDate) was already produced by run \(run.id ?? 0) at "
+                     + "\(Format.time(run.finishedAt ?? run.requestedAt))\(run.fileName.map { " (\($0))" } ?? ""); nothing was queued. "
+                     + "Use --rerun to produce it again.")
+                if json { try Output(json: true).emit([run], columns: [], empty: "") }
+                return
+            }
+            if request.outcome == .joined {
+                note("Run \(run.id ?? 0) of \(name) for \(run.productionDate) is in flight (\(run.trigger.rawValue)); this request joins it.")
+                guard wait else {
+                    if json { try Output(json: true).emit([run], columns: [], empty: "") }
+                    return
+                }
+            } else if request.outcome != .accepted {
                 let ahead = request.inFlight.map { "run \($0.id ?? 0) (\($0.trigger.rawValue), started \(Format.time($0.startedAt ?? $0.requestedAt)))" } ?? "another run"
                 let what = switch request.outcome {
                 case .skipped: "this request was skipped (the schedule's overlap policy is skip)"

@@ -9,6 +9,7 @@ import Logging
 import Metrics
 import Monitoring
 import Prometheus
+import Runtime
 import Scheduler
 import ServiceLifecycle
 import Store
@@ -44,7 +45,7 @@ struct ServeCommand: AsyncParsableCommand {
         let lock = try StateLock(stateDirectory: global.stateDirectory, exclusive: true)
         let runner = ExtractRunner(store: store, stateDirectory: global.stateDirectory, logger: logger)
         for line in try runner.recoverAtStartup() { logger.notice("\(line)") }
-        for entry in try store.recoverInterruptedDeliveries(now: Date()) {
+        for entry in try store.recoverInterruptedDeliveries(now: Date(), isAlive: ProcessOwner.isAlive) {
             logger.notice("delivery of \(entry.fileName) to \(entry.system) was interrupted; queued again")
         }
         lock.downgrade()

@@ -1,9 +1,12 @@
+import BusinessCalendar
 import AdminAPI
 import Extracts
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Runtime
 import Store
+import Synchronization
 import Testing
 import UdtraekConfig
 
@@ -152,10 +155,100 @@ import UdtraekConfig
         #expect(try fx.store.runs().count == 1)
     }
 
+    @Test func theSameKeyWithAnotherBodyIsRefusedNotReplayed() async throws {
+        let fx = try Fixture()
+        defer { fx.tearDown() }
+        try await fx.test { client in
+            var headers = Self.auth
+            headers[.init("Idempotency-Key")!] = "key-k"
+            var first = 0
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: headers,
+                                     body: ByteBuffer(string: #"{"date": "2026-11-30"}"#)) { response in
+                #expect(response.status == .accepted)
+                first = (try Self.json(response)["run"] as! [String: Any])["id"] as! Int
+            }
+            for other in [#"{"date": "2026-11-27"}"#, #"{"date": "2026-11-30", "rerun": true}"#, ""] {
+                try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: headers,
+                                         body: ByteBuffer(string: other)) { response in
+                    #expect(response.status == .unprocessableContent, "\(other)")
+                    let error = try Self.json(response)["error"] as? [String: Any]
+                    #expect(error?["code"] as? String == "idempotency-key-reused")
+                    #expect((error?["message"] as? String)?.contains("run \(first)") == true)
+                }
+            }
+            // The same body is still a replay.
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: headers,
+                                     body: ByteBuffer(string: #"{"date": "2026-11-30"}"#)) { response in
+                #expect(response.status == .ok)
+                let answer = try Self.json(response)
+                #expect(answer["request"] as? String == "replayed")
+            }
+        }
+        #expect(try fx.store.runs().map(\.productionDate) == ["2026-11-30"])
+    }
+
+    @Test func aBurstForOneDateMakesOneRunAndAReRunIsExplicit() async throws {
+        let fx = try Fixture()
+        defer { fx.tearDown() }
+        let body = #"{"date": "2026-11-30"}"#
+        try await fx.test { client in
+            // 20 requests at once while a worker claims what is queued as soon as it appears
+            // (as serve's scheduler does): one run, whatever the interleaving.
+            let stop = Atomic<Bool>(false)
+            let claimer = Task {
+                try await BlockingExecutor.shared.run {
+                    while !stop.load(ordering: .relaxed) {
+                        if let queued = try fx.store.runs(state: .queued).first { _ = try fx.runner.claim(queued.id!) }
+                    }
+                }
+            }
+            let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: Self.auth,
+                                                 body: ByteBuffer(string: body)) { response in
+                            try Self.json(response)["request"] as? String ?? "?"
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String]()) { $0.append($1) }
+            }
+            stop.store(true, ordering: .relaxed)
+            try await claimer.value
+            #expect(outcomes.filter { $0 == "accepted" }.count == 1, "\(outcomes)")
+            #expect(Set(outcomes).isSubset(of: ["accepted", "coalesced", "joined"]), "\(outcomes)")
+            let runs = try fx.store.runs()
+            #expect(runs.count == 1, "\(runs.map { "\($0.id ?? 0) \($0.state.rawValue)" })")
+
+            // Once produced, the same request queues nothing and names the run.
+            let run = try #require(runs.first)
+            if run.state == .queued { _ = try fx.runner.claim(run.id!) }
+            _ = try fx.runner.execute(try #require(try fx.store.run(id: run.id!)))
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: Self.auth,
+                                     body: ByteBuffer(string: body)) { response in
+                #expect(response.status == .ok)
+                let answer = try Self.json(response)
+                #expect(answer["request"] as? String == "already-produced")
+                #expect((answer["run"] as? [String: Any])?["id"] as? Int == Int(run.id!))
+            }
+            // An explicit re-run is queued, and audited as one.
+            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: Self.auth,
+                                     body: ByteBuffer(string: #"{"date": "2026-11-30", "rerun": true}"#)) { response in
+                #expect(response.status == .accepted)
+                let answer = try Self.json(response)
+                #expect(answer["request"] as? String == "accepted")
+            }
+        }
+        #expect(try fx.store.runs().count == 2)
+        let rerun = try #require(try fx.store.auditLog(action: "extract.rerun").first)
+        #expect(rerun.actor == "api:ops" && rerun.detail.contains("2026-11-30"))
+    }
+
     @Test func aRequestDuringARunIsQueuedOnceAndBadRequestsAreRefused() async throws {
         let fx = try Fixture()
         defer { fx.tearDown() }
-        let inFlight = try fx.runner.request("kbh-status", trigger: .manual, actor: "ops")
+        // A backfill of another day is in flight; today's file waits its turn behind it.
+        let inFlight = try fx.runner.request("kbh-status", date: CivilDate(iso: "2026-11-20"), trigger: .manual, actor: "ops")
         _ = try #require(try fx.runner.claim(inFlight.run.id!))
         try await fx.test { client in
             var queued = 0

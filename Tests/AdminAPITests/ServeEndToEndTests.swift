@@ -65,12 +65,17 @@ import UdtraekTesting
         #expect(status == 202)
         let id = try #require((body["run"] as? [String: Any])?["id"] as? Int)
 
-        // While serve produces it, a CLI run of the same extract queues behind it and
-        // --wait waits for it (producing it once serve's run ends).
-        let waited = try await UdtraekCLI.runDetached(["extract", "run", "kbh-status", "--wait", "--no-deliver", "--timeout", "120"] + state)
-        #expect(waited.status == 0, "\(waited.output)")
-        // (On a fast machine serve may have finished first; then the CLI produced at once.)
-        #expect(waited.output.contains("is in flight") || waited.output.contains("Produced"), "\(waited.output)")
+        // While serve produces it, a CLI request for the same day joins serve's run and
+        // --wait waits for it: one file, not two with the same name (issue 11, item 7).
+        let joined = try await UdtraekCLI.runDetached(["extract", "run", "kbh-status", "--wait", "--no-deliver", "--timeout", "120"] + state)
+        #expect(joined.status == 0, "\(joined.output)")
+        // (On a fast machine serve may have finished first; then nothing is queued.)
+        #expect(joined.output.contains("joins it") || joined.output.contains("already produced"), "\(joined.output)")
+        // A backfill of another day is a run of its own, queued behind serve's if it is
+        // still in flight, and --wait produces it.
+        let backfill = try await UdtraekCLI.runDetached(["extract", "run", "kbh-status", "--date", "2026-11-20", "--wait",
+                                                         "--no-deliver", "--timeout", "120"] + state)
+        #expect(backfill.status == 0, "\(backfill.output)")
 
         var state_ = ""
         for _ in 0..<600 where !["produced", "failed", "refused"].contains(state_) {

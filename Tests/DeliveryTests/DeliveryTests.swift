@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import SFTPClient
+import Runtime
 import Store
 import Testing
 import UdtraekTesting
@@ -174,10 +175,28 @@ import UdtraekTesting
         defer { fx.tearDown() }
         let local = try fx.makeFile("D261123.L000008", size: 100)
         let entry = try fx.service().enqueue(localPath: local, system: "modtager", ownedBySpool: false)
-        _ = try fx.store.claim(id: entry.id!, now: Date())
+        let deadOwner = "\(ProcessOwner.current.split(separator: ":")[0]):999999:1"
+        _ = try fx.store.claim(id: entry.id!, now: Date(), owner: deadOwner, isAlive: { _ in true })
         #expect(try fx.store.outboxEntry(id: entry.id!)?.state == .delivering)
-        let recovered = try fx.store.recoverInterruptedDeliveries(now: Date())
+        let recovered = try fx.store.recoverInterruptedDeliveries(now: Date(), isAlive: ProcessOwner.isAlive)
         #expect(recovered.map(\.id) == [entry.id])
         #expect(fx.service().deliverDue().map(\.outcome) == [.delivered])
+    }
+
+    @Test func aDeliveryOfALiveProcessIsNotTakenOver() throws {
+        let fx = try DeliveryFixture()
+        defer { fx.tearDown() }
+        let local = try fx.makeFile("D261123.L000009", size: 100)
+        let entry = try fx.service().enqueue(localPath: local, system: "modtager", ownedBySpool: false)
+        // This very process holds it: neither a recovery nor another worker may take it.
+        _ = try #require(try fx.store.claim(id: entry.id!, now: Date(), owner: ProcessOwner.current, isAlive: ProcessOwner.isAlive))
+        #expect(try fx.store.recoverInterruptedDeliveries(now: Date(), isAlive: ProcessOwner.isAlive).isEmpty)
+        #expect(fx.service().deliverDue().isEmpty)
+        guard case .notRetryable(let held) = try fx.store.retry(outboxId: entry.id!, now: Date(), isAlive: ProcessOwner.isAlive) else {
+            Issue.record("a delivery in flight was retried")
+            return
+        }
+        #expect(held.state == .delivering && held.owner == ProcessOwner.current)
+        #expect(try fx.store.retry(outboxId: 999_999, now: Date(), isAlive: ProcessOwner.isAlive) == .notFound)
     }
 }

@@ -69,8 +69,8 @@ import Testing
         let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"*/5 * * * *\""), at: copenhagen("2026-11-23 09:59"))
         defer { fx.tearDown() }
         let runner = fx.runner()
-        // A manual run in flight in this (live) process.
-        let manual = try runner.request("kbh-changes", trigger: .manual, actor: "ops")
+        // A manual backfill of another day in flight in this (live) process.
+        let manual = try runner.request("kbh-changes", date: CivilDate(iso: "2026-11-20"), trigger: .manual, actor: "ops")
         #expect(manual.outcome == .accepted)
         _ = try #require(try runner.claim(manual.run.id!))
         let scheduler = fx.scheduler()
@@ -94,7 +94,7 @@ import Testing
                                       at: copenhagen("2026-11-23 09:59"))
         defer { fx.tearDown() }
         let runner = fx.runner()
-        let manual = try runner.request("kbh-changes", trigger: .manual, actor: "ops")
+        let manual = try runner.request("kbh-changes", date: CivilDate(iso: "2026-11-20"), trigger: .manual, actor: "ops")
         _ = try #require(try runner.claim(manual.run.id!))
         fx.clock.set(copenhagen("2026-11-23 10:00"))
         fx.scheduler().decideDueSlots(now: fx.clock.now)
