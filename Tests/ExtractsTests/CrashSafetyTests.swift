@@ -19,20 +19,14 @@ import Glibc
             let log = fx.directory + "/extract.log"
             let child = try UdtraekCLI.start(["extract", "run", "kbh-status", "--no-deliver", "--state", state,
                                               "--date", "2026-11-20"], logPath: log)
-            // Wait until the temporary file has data (polling; the bound only matters when
-            // the test fails), then kill without warning.
-            let clock = ContinuousClock()
-            let deadline = clock.now + .seconds(60)
-            var sawTemporary = false
-            while clock.now < deadline, !child.hasExited {
-                if let temp = fx.spoolFiles.first(where: { $0.hasPrefix(".tmp-") }),
-                   let size = (try? FileManager.default.attributesOfItem(atPath: state + "/outbox/" + temp))?[.size] as? NSNumber,
-                   size.intValue > 1 << 20 {
-                    sawTemporary = true
-                    break
-                }
-                usleep(5000)
-            }
+            // Killed without warning the instant the temporary file has data.
+            let writing = try ConditionWatch(within: .seconds(120), {
+                guard let temp = fx.spoolFiles.first(where: { $0.hasPrefix(".tmp-") }),
+                      let size = (try? FileManager.default.attributesOfItem(atPath: state + "/outbox/" + temp))?[.size] as? NSNumber
+                else { return false }
+                return size.intValue > 1 << 20
+            }, then: { child.stop(signal: SIGKILL) })
+            let sawTemporary = await writing.seen()
             child.stop(signal: SIGKILL)
             #expect(sawTemporary, "the extract never wrote its temporary file: \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
             #expect(try fx.store.runs().first?.state == .running)
