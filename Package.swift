@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "BusinessCalendar"),
         .target(name: "Scheduling", dependencies: ["BusinessCalendar"]),
         .target(name: "SourceStubs", dependencies: ["BusinessCalendar"]),
-        .target(name: "Gzip", dependencies: ["CUdtraekZlib"]),
+        .target(name: "Gzip", dependencies: ["CUdtraekZlib", "Runtime"]),
 
         // I/O edges.
         .target(
@@ -86,12 +86,13 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
             name: "Scheduler",
             dependencies: [
-                "Scheduling", "Extracts", "Store", "BusinessCalendar",
+                "Scheduling", "Extracts", "Store", "BusinessCalendar", "Runtime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -144,12 +145,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "UdtraekTesting", dependencies: ["SFTPClient"]),
+        .target(name: "UdtraekTesting", dependencies: ["SFTPClient", "Runtime", .product(name: "NIOPosix", package: "swift-nio")]),
         .executableTarget(
             name: "udtraek",
             dependencies: [
                 "SFTPClient", "Store", "UdtraekConfig", "Delivery", "Extracts", "Scheduling", "Scheduler", "AdminAPI",
-                "UdtraekTesting", "BusinessCalendar", "Monitoring", "ChangeOrders",
+                "UdtraekTesting", "BusinessCalendar", "Monitoring", "ChangeOrders", "Runtime",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -171,17 +172,21 @@ let package = Package(
         ]),
         .testTarget(name: "BusinessCalendarTests", dependencies: ["BusinessCalendar"]),
         .testTarget(name: "SourceStubsTests", dependencies: ["SourceStubs", "BusinessCalendar"]),
-        .testTarget(name: "GzipTests", dependencies: ["Gzip"]),
-        .testTarget(name: "ExtractsTests", dependencies: ["Extracts", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "Gzip", "Delivery", "UdtraekTesting"]),
+        .testTarget(name: "GzipTests", dependencies: ["Gzip", "Runtime", "UdtraekTesting"]),
+        .testTarget(name: "ExtractsTests", dependencies: ["Extracts", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "Gzip", "Delivery", "UdtraekTesting", "Runtime"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "BusinessCalendar"]),
         .testTarget(name: "SFTPClientTests", dependencies: ["SFTPClient", "UdtraekTesting"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "UdtraekConfig", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Extracts", "Store", "UdtraekConfig", "BusinessCalendar"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Extracts", "Store", "UdtraekConfig", "BusinessCalendar", "Runtime", "UdtraekTesting",
+                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                   .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AdminAPITests", dependencies: [
-            "AdminAPI", "Scheduler", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting", "Runtime", "BusinessCalendar",
+            "AdminAPI", "Scheduler", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting", "SFTPClient", "Runtime", "BusinessCalendar",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "UdtraekConfig", "UdtraekTesting", "Runtime"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "UdtraekConfig", "UdtraekTesting", "Runtime",
+                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                  .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ChangeOrderTests", dependencies: [
             "ChangeOrders", "AdminAPI", "Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "SFTPClient",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

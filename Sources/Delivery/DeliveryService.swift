@@ -31,27 +31,32 @@ public struct DeliverySettings: Sendable {
     }
 }
 
-/// Delivers outbox entries: one attempt per call, recorded in SQLite, with the entry
+/// Delivers outbox entries: one attempt per entry, recorded in SQLite, with the entry
 /// moved to delivered, back to ready with a backoff, or to error for an operator.
 ///
-/// Blocking (libssh2): call from a thread that may block, not from the cooperative pool.
-public final class DeliveryService: @unchecked Sendable {
+/// Blocking (libssh2, SQLite): call from a `BlockingExecutor` job or a command's own
+/// thread, never from the cooperative pool.
+public final class DeliveryService: Sendable {
     public let store: Store
     public let settings: DeliverySettings
     let logger: Logger
-    let now: @Sendable () -> Date
+    /// Dates of records and retries, and the durations measured.
+    let clock: RuntimeClock
     let random: @Sendable () -> Double
     let environment: [String: String]
+    /// Where striped uploads get the threads for their extra sessions.
+    let executor: BlockingExecutor
 
     public init(store: Store, settings: DeliverySettings = DeliverySettings(), logger: Logger = Logger(label: "udtraek.delivery"),
                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                now: @escaping @Sendable () -> Date = { Date() },
+                clock: RuntimeClock = .system, executor: BlockingExecutor = .shared,
                 random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }) {
         self.store = store
         self.settings = settings
         self.logger = logger
         self.environment = environment
-        self.now = now
+        self.clock = clock
+        self.executor = executor
         self.random = random
     }
 
@@ -73,7 +78,7 @@ public final class DeliveryService: @unchecked Sendable {
             throw DeliveryError(.localFile, operation: "queueing \(localPath)", reason: "not a regular file")
         }
         let size = (attributes[.size] as? NSNumber)?.int64Value ?? 0
-        let t = now()
+        let t = clock.date
         return try store.enqueue(OutboxEntry(system: system, fileName: name, localPath: localPath, bytes: size, sha256: sha256,
                                              nextAttemptAt: t, createdAt: t, updatedAt: t, ownedBySpool: ownedBySpool,
                                              routing: routing, agreementUUID: agreementUUID))
@@ -96,15 +101,19 @@ public final class DeliveryService: @unchecked Sendable {
         }
     }
 
-    /// Delivers every due entry (oldest first), reusing one SSH session per system.
+    /// Delivers every due entry (oldest first), up to `limit`, over one SSH session per
+    /// system for the whole pass: a backlog of many files to one receiver costs one
+    /// handshake, not one per file. `shouldStop` is asked before each entry, so a stop
+    /// lets the delivery in flight finish and starts no other.
     @discardableResult
-    public func deliverDue(limit: Int = .max, system: String? = nil) -> [DeliveryRecord] {
+    public func deliverDue(limit: Int = .max, system: String? = nil,
+                           shouldStop: () -> Bool = { false }) -> [DeliveryRecord] {
         var sessions = SessionCache()
         var records: [DeliveryRecord] = []
-        while records.count < limit {
+        while records.count < limit, !shouldStop() {
             let claimed: OutboxEntry?
-            do { claimed = try store.claimNextDue(now: now(), system: system, owner: ProcessOwner.current,
-                                                                isAlive: ProcessOwner.isAlive) } catch {
+            do { claimed = try store.claimNextDue(now: clock.date, system: system, owner: ProcessOwner.current,
+                                                  isAlive: ProcessOwner.isAlive) } catch {
                 logger.error("cannot read the outbox: \(error)")
                 break
             }
@@ -116,7 +125,7 @@ public final class DeliveryService: @unchecked Sendable {
 
     /// Delivers one entry now (it must be ready); used by `udtraek deliver`.
     public func deliverNow(outboxId: Int64) throws -> DeliveryRecord {
-        guard let entry = try store.claim(id: outboxId, now: now(), owner: ProcessOwner.current, isAlive: ProcessOwner.isAlive) else {
+        guard let entry = try store.claim(id: outboxId, now: clock.date, owner: ProcessOwner.current, isAlive: ProcessOwner.isAlive) else {
             throw DeliveryError(.localFile, operation: "delivering outbox entry \(outboxId)", reason: "it is not ready")
         }
         var sessions = SessionCache()
@@ -127,8 +136,8 @@ public final class DeliveryService: @unchecked Sendable {
     func attempt(_ claimed: OutboxEntry, sessions: inout SessionCache) -> DeliveryRecord {
         CrashPoint.reach("delivery.claimed")
         var entry = claimed
-        let started = now()
-        let clockStart = ContinuousClock.now
+        let started = clock.date
+        let clockStart = clock.now
         let transferUUID = UUID().uuidString.lowercased()
         var log = logger
         log[metadataKey: "delivery.outbox"] = "\(entry.id ?? 0)"
@@ -159,10 +168,10 @@ public final class DeliveryService: @unchecked Sendable {
             let request = UploadRequest(localPath: entry.localPath, fileName: entry.fileName, inboxPath: system.inboxPath,
                                         attemptTag: "\(entry.id ?? 0)", policy: system.existingTarget,
                                         expectedSHA256: entry.sha256, chunkSize: settings.chunkSize)
-            let deadline = ContinuousClock.now + settings.transferDeadline(bytes: entry.bytes)
+            let deadline = Self.socketDeadline(after: settings.transferDeadline(bytes: entry.bytes))
             let result: UploadResult
             do {
-                result = try InboxUpload.upload(request, over: sftp, deadline: deadline) { sha, bytes in
+                result = try InboxUpload.upload(request, over: sftp, deadline: deadline, executor: executor) { sha, bytes in
                     MetadataDocument(fileTransferUUID: transferUUID, fileName: entry.fileName, sizeInBytes: bytes,
                                      sender: platform.sender, sendersFileId: entry.sendersFileId, recipients: [system.sftpUser],
                                      routing: entry.routing, senderItSystem: platform.senderItSystem,
@@ -172,9 +181,8 @@ public final class DeliveryService: @unchecked Sendable {
                 sessions.drop(system.name)
                 throw error
             }
-            let elapsed = ContinuousClock.now - clockStart
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            record.finishedAt = now()
+            let seconds = clockStart.duration(to: clock.now).inSeconds
+            record.finishedAt = clock.date
             record.durationMs = Int64(seconds * 1000)
             record.bytes = result.bytes
             record.sha256 = result.sha256
@@ -183,7 +191,7 @@ public final class DeliveryService: @unchecked Sendable {
             entry.state = .delivered
             entry.sha256 = result.sha256
             entry.lastError = nil
-            entry.updatedAt = now()
+            entry.updatedAt = clock.date
             try store.finishAttempt(entry: entry, delivery: record)
             DeliveryMetrics.record(record)
             if entry.ownedBySpool { try? FileManager.default.removeItem(atPath: entry.localPath) }
@@ -191,16 +199,16 @@ public final class DeliveryService: @unchecked Sendable {
         } catch {
             let failure = error as? DeliveryError ?? (error as? SFTPError).map(DeliveryError.init)
                 ?? DeliveryError(.localFile, operation: "delivering \(entry.fileName)", reason: "\(error)")
-            record.finishedAt = now()
-            record.durationMs = Int64((ContinuousClock.now - clockStart).milliseconds)
+            record.finishedAt = clock.date
+            record.durationMs = clockStart.duration(to: clock.now).milliseconds
             record.outcome = .failed
             record.errorCode = failure.kind
             record.error = failure.description
             entry.lastError = failure.description
-            entry.updatedAt = now()
+            entry.updatedAt = clock.date
             if !failure.isPermanent, let delay = settings.retry.delay(afterAttempt: entry.attempts, unit: random()) {
                 entry.state = .ready
-                entry.nextAttemptAt = now().addingTimeInterval(Double(delay.milliseconds) / 1000)
+                entry.nextAttemptAt = clock.date.addingTimeInterval(Double(delay.milliseconds) / 1000)
                 log.warning("delivery failed, will retry", metadata: ["error": "\(failure)", "retry.at": "\(entry.nextAttemptAt)"])
             } else {
                 entry.state = .error
@@ -212,6 +220,13 @@ public final class DeliveryService: @unchecked Sendable {
             DeliveryMetrics.record(record)
         }
         return record
+    }
+
+    /// The transfer deadline for the SFTP layer. libssh2 waits on the socket in real time,
+    /// so the SFTP layer bounds those waits on the machine's monotonic clock, not on the
+    /// injected one: a manual clock cannot make a stalled socket time out.
+    static func socketDeadline(after limit: Duration) -> ContinuousClock.Instant {
+        ContinuousClock.now.advanced(by: limit)
     }
 
     func openSession(_ system: ReceiverSystem) throws -> SFTPSession {

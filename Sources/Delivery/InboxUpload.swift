@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 import SFTPClient
 import Store
 
@@ -62,8 +63,12 @@ public struct UploadResult: Sendable {
 /// exists, so there is no check-then-act race); under `replace` the old file is moved
 /// aside, the new one renamed in, and only then the old one removed.
 public enum InboxUpload {
+    /// - Parameters:
+    ///   - deadline: the whole transfer's deadline, on the monotonic clock the SFTP layer
+    ///     bounds its socket waits with.
+    ///   - executor: where the extra sessions of a striped upload get their threads.
     public static func upload(_ request: UploadRequest, over sftp: SFTPSession,
-                              deadline: ContinuousClock.Instant?,
+                              deadline: ContinuousClock.Instant?, executor: BlockingExecutor = .shared,
                               metadata: (_ sha256: String, _ bytes: Int64) -> MetadataDocument,
                               progress: ((UInt64) -> Void)? = nil) throws -> UploadResult {
         let reader = try LocalFileReader(path: request.localPath)
@@ -92,7 +97,7 @@ public enum InboxUpload {
                     }
                 } else {
                     defer { helpers.forEach { try? $0.file.close(); $0.sftp.close() } }
-                    sent = try StripedUpload.run(reader: reader, files: [file] + helpers.map(\.file),
+                    sent = try StripedUpload.run(reader: reader, files: [file] + helpers.map(\.file), executor: executor,
                                                  blockSize: request.chunkSize, deadline: deadline, progress: progress)
                     // Every helper's writes are acknowledged; closing their handles before the
                     // fsync below means the server has no write of this file outstanding.
@@ -196,20 +201,24 @@ public enum InboxUpload {
 ///
 /// The calling thread reads the file in order and hashes every block before handing it
 /// to a session (block k to session k mod n), so the SHA-256 is of exactly the bytes sent.
+/// Each session writes on a companion thread of the `BlockingExecutor`; the blocks are
+/// striped over the sessions that got a thread, so the reader never waits for a companion
+/// that could not start, and with none it streams through the first session itself.
 /// Buffers come from a pool of 2n+1 blocks, so memory is bounded whatever the file size.
 /// The first failure stops every session after its current write and is rethrown.
 enum StripedUpload {
-    static func run(reader: LocalFileReader, files: [SFTPFile], blockSize: Int,
+    static func run(reader: LocalFileReader, files: [SFTPFile], executor: BlockingExecutor, blockSize: Int,
                     deadline: ContinuousClock.Instant?, progress: ((UInt64) -> Void)?) throws -> UInt64 {
+        guard let first = files.first else { return 0 }
         let state = State(sessions: files.count, blockSize: blockSize)
         defer { state.deallocate() }
-        let threads = files.enumerated().map { index, file in
-            let box = UncheckedFile(file: file)
-            let thread = Thread { state.work(index, box.file, deadline: deadline) }
-            thread.name = "udtraek.upload.\(index)"
-            return thread
+        let boxes = files.map(UncheckedFile.init)
+        let writers = executor.startCompanions(upTo: files.count) { index in
+            state.work(index, boxes[index].file, deadline: deadline)
         }
-        threads.forEach { $0.start() }
+        guard writers > 0 else {
+            return try first.upload(chunkSize: blockSize, deadline: deadline, progress: progress) { try reader.read(into: $0) }
+        }
         var offset: UInt64 = 0
         var block = 0
         do {
@@ -219,7 +228,7 @@ enum StripedUpload {
                     state.recycle(buffer)
                     break
                 }
-                state.enqueue(Item(offset: offset, buffer: buffer, count: n), to: block % files.count)
+                state.enqueue(Item(offset: offset, buffer: buffer, count: n), to: block % writers)
                 offset += UInt64(n)
                 block += 1
                 progress?(state.acknowledged)
@@ -227,7 +236,7 @@ enum StripedUpload {
         } catch {
             state.fail(error)
         }
-        try state.finish()
+        try state.finish(writers: writers)
         return offset
     }
 
@@ -237,7 +246,7 @@ enum StripedUpload {
         var count: Int
     }
 
-    /// An `SFTPFile` handed to the one thread that uses it until `finish()` joins it.
+    /// An `SFTPFile` handed to the one thread that uses it until `finish(writers:)` joins it.
     struct UncheckedFile: @unchecked Sendable { let file: SFTPFile }
 
     /// Queues, buffer pool and failure, all guarded by one condition.
@@ -248,7 +257,8 @@ enum StripedUpload {
         private var queues: [[Item]]
         private var readingDone = false
         private var failure: Error?
-        private var running: Int
+        /// Sessions whose writer has returned.
+        private var finished = 0
         private var acknowledgedBytes: UInt64 = 0
 
         /// Bytes the server has acknowledged so far, for progress reports.
@@ -264,7 +274,6 @@ enum StripedUpload {
             }
             free = buffers
             queues = Array(repeating: [], count: sessions)
-            running = sessions
         }
 
         func deallocate() { buffers.forEach { $0.deallocate() } }
@@ -297,12 +306,13 @@ enum StripedUpload {
             condition.unlock()
         }
 
-        /// Says there is nothing more to read, waits for every session, rethrows a failure.
-        func finish() throws {
+        /// Says there is nothing more to read, waits for the `writers` sessions that got a
+        /// thread, rethrows a failure.
+        func finish(writers: Int) throws {
             condition.lock()
             readingDone = true
             condition.broadcast()
-            while running > 0 { condition.wait() }
+            while finished < writers { condition.wait() }
             let failure = self.failure
             condition.unlock()
             if let failure { throw failure }
@@ -312,7 +322,7 @@ enum StripedUpload {
         func work(_ session: Int, _ file: SFTPFile, deadline: ContinuousClock.Instant?) {
             condition.lock()
             defer {
-                running -= 1
+                finished += 1
                 condition.broadcast()
                 condition.unlock()
             }

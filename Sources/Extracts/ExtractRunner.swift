@@ -2,6 +2,7 @@ import Crypto
 import BusinessCalendar
 import Foundation
 import Logging
+import Runtime
 import SourceStubs
 import Store
 
@@ -24,22 +25,26 @@ public struct ExtractProgress: Sendable {
 /// only then committed to the outbox together with the run's outcome, so a crash leaves
 /// nothing, a temporary file, or an unreferenced complete file, all of which start-up
 /// removes (`recoverAtStartup`).
-public final class ExtractRunner: @unchecked Sendable {
+public final class ExtractRunner: Sendable {
     public let store: Store
     public let spoolDirectory: String
     let logger: Logger
-    let now: @Sendable () -> Date
+    /// Dates of runs and "today"; durations of progress reports.
+    public let clock: RuntimeClock
     let timeZone: TimeZone
 
     public init(store: Store, stateDirectory: String, logger: Logger = Logger(label: "udtraek.extract"),
                 timeZone: TimeZone = TimeZone(identifier: "Europe/Copenhagen")!,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                clock: RuntimeClock = .system) {
         self.store = store
         self.spoolDirectory = (stateDirectory as NSString).appendingPathComponent("outbox")
         self.logger = logger
         self.timeZone = timeZone
-        self.now = now
+        self.clock = clock
     }
+
+    /// The wall-clock date now.
+    func now() -> Date { clock.date }
 
     /// Today in the platform's time zone.
     public var today: CivilDate {
@@ -132,7 +137,8 @@ public final class ExtractRunner: @unchecked Sendable {
             logger.warning("extract refused", metadata: ["extract.name": "\(name)", "error": "\(error.message)"])
             throw error
         }
-        let started = ContinuousClock.now
+        let clock = self.clock
+        let started = clock.now
         do {
             var counts = (persons: 0, records: 0)
             let file = try ExtractPipeline.write(directory: spoolDirectory, name: plan.fileName, tag: run.id!,
@@ -140,7 +146,7 @@ public final class ExtractRunner: @unchecked Sendable {
                 var sink = output
                 counts = try plan.produce(&sink) { persons, records in
                     progress?(ExtractProgress(persons: persons, records: records, textBytes: output.textBytes,
-                                              fileBytes: output.file.bytes, elapsed: ContinuousClock.now - started,
+                                              fileBytes: output.file.bytes, elapsed: started.duration(to: clock.now),
                                               expectedPersons: plan.expectedPersons))
                 }
             }

@@ -1,12 +1,14 @@
 internal import CUdtraekZlib
 import Foundation
+import Runtime
 
 /// Streaming gzip compression on several threads, producing ONE ordinary gzip member that
 /// any gunzip reads (pigz's method).
 ///
 /// Deflate is the slowest step of an extract; one core manages well under the disk's speed.
 /// Input is cut into chunks (1 MiB by default). Each chunk is raw-deflated on a worker
-/// thread with the 32 KiB before it as preset dictionary, so compression barely suffers
+/// (a companion thread of the `BlockingExecutor`; when the executor has no free thread,
+/// on the caller's thread) with the 32 KiB before it as preset dictionary, so compression barely suffers
 /// from the cuts, and ends in a sync flush so the outputs simply concatenate. CRC-32s are
 /// computed per chunk and joined with `crc32_combine`.
 ///
@@ -22,8 +24,10 @@ public final class ParallelGzipWriter {
 
     /// The compression level, 0...9.
     public let level: Int
-    /// Number of compressing threads.
+    /// Number of compressing threads asked for.
     public let threadCount: Int
+    /// Number of workers that got an executor thread (0: the caller compresses every chunk).
+    public var workerCount: Int { pool.workerCount }
     /// Uncompressed bytes per chunk.
     public let chunkSize: Int
     /// Uncompressed bytes written so far.
@@ -57,21 +61,24 @@ public final class ParallelGzipWriter {
     ///     keeping memory small and threads busy.
     ///   - chunksInFlight: size of the chunk pool, default 2 x threads; bounds memory at about
     ///     `chunksInFlight x 2 x chunkSize`.
+    ///   - executor: where the workers run; fewer (or none) start when it has no free thread.
     ///   - sink: where compressed bytes go, in order, on the caller's thread.
     public convenience init(
         level: Int = 6,
         threads: Int = ProcessInfo.processInfo.activeProcessorCount,
         chunkSize: Int = 1 << 20,
         chunksInFlight: Int? = nil,
+        executor: BlockingExecutor = .shared,
         sink: @escaping Sink
     ) throws {
         try self.init(level: level, threads: threads, chunkSize: chunkSize, chunksInFlight: chunksInFlight,
-                      faultInjection: nil, sink: sink)
+                      executor: executor, faultInjection: nil, sink: sink)
     }
 
     /// The designated initializer; `faultInjection` lets tests fail chunk N on its worker.
     init(
         level: Int, threads: Int, chunkSize: Int, chunksInFlight: Int?,
+        executor: BlockingExecutor = .shared,
         faultInjection: (@Sendable (Int) -> GzipError?)?,
         sink: @escaping Sink
     ) throws {
@@ -96,7 +103,7 @@ public final class ParallelGzipWriter {
         self.sink = sink
         free = (0..<poolSize).map { _ in ChunkJob(chunkSize: chunkSize, outputCapacity: bound) }
         window = .allocate(byteCount: ChunkJob.windowSize, alignment: 16)
-        pool = WorkerPool(deflaters: deflaters, name: "udtraek-gzip", faultInjection: faultInjection)
+        pool = WorkerPool(deflaters: deflaters, executor: executor, faultInjection: faultInjection)
     }
 
     deinit {
@@ -180,10 +187,11 @@ public final class ParallelGzipWriter {
     /// Compresses a whole buffer in memory; for tests and small payloads.
     public static func compress(
         _ bytes: some Collection<UInt8>, level: Int = 6,
-        threads: Int = ProcessInfo.processInfo.activeProcessorCount, chunkSize: Int = 1 << 20
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount, chunkSize: Int = 1 << 20,
+        executor: BlockingExecutor = .shared
     ) throws -> [UInt8] {
         var result: [UInt8] = []
-        let writer = try ParallelGzipWriter(level: level, threads: threads, chunkSize: chunkSize) {
+        let writer = try ParallelGzipWriter(level: level, threads: threads, chunkSize: chunkSize, executor: executor) {
             result.append(contentsOf: $0)
         }
         try writer.write(contentsOf: bytes)

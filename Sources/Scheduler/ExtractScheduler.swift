@@ -2,48 +2,63 @@ import Extracts
 import Foundation
 import Logging
 import Metrics
+import Runtime
 import Scheduling
 import ServiceLifecycle
 import Store
+import Synchronization
 
 /// The scheduler inside `udtraek serve`: decides every schedule's due slots, records them,
-/// and produces queued runs (scheduled, API, and runs queued behind others) on their own
-/// threads, a bounded number at once.
+/// and produces queued runs (scheduled, API, and runs queued behind others), a bounded
+/// number at once, each as a job on the `BlockingExecutor`.
 ///
-/// Deciding is `decideDueSlots(now:)`, a step with an injected clock that tests call
-/// directly; `run()` loops it. State lives only in SQLite, so a restart continues where
-/// the last process stopped: slots decided are not decided again, a run whose process died
-/// is settled (and a scheduled one queued again), and runs stopped by a shutdown go back
-/// to the queue.
-public final class ExtractScheduler: Service, @unchecked Sendable {
+/// Deciding is `decideDueSlots(now:)` and starting is `startClaimableRuns()`, steps that
+/// `serve --once` and tests call directly; `run()` is a `PeriodicService` that does both,
+/// then sleeps on the injected clock until the next slot (at most `idlePoll`) or a nudge.
+/// State lives only in SQLite, so a restart continues where the last process stopped:
+/// slots decided are not decided again, a run whose process died is settled (and a
+/// scheduled one queued again), and runs stopped by a shutdown go back to the queue.
+public final class ExtractScheduler: Service, Sendable {
     let store: Store
     let runner: ExtractRunner
     let logger: Logger
-    let clock: @Sendable () -> Date
+    let clock: RuntimeClock
+    let executor: BlockingExecutor
     /// How many extracts may produce at once (each uses up to all cores for gzip).
     public let maxConcurrentRuns: Int
     /// Upper bound on the sleep between steps, so configuration changes and runs queued by
     /// other processes are seen without a nudge.
     public let idlePoll: Duration
+
+    struct State {
+        /// The runs of this scheduler being produced, by extract (one per extract).
+        var inFlight: [String: Task<Void, Never>] = [:]
+        var stopping = false
+        /// The periodic service while `run()` runs, for nudges and its stop.
+        var service: PeriodicService?
+        var extractNotProduced: (@Sendable (_ extract: String, _ slot: Date, _ reason: String) -> Void)?
+    }
+
+    let state = Mutex(State())
+
     /// Called when a schedule slot ends without its file: its run failed or was refused,
     /// or the slot was missed during downtime under `catch_up: skip-to-next`. The monitor
     /// raises "scheduled extract did not produce its file" from it.
-    public var extractNotProduced: (@Sendable (_ extract: String, _ slot: Date, _ reason: String) -> Void)?
-
-    private let lock = NSCondition()
-    private var inFlight: [String: Thread] = [:]
-    private var stopping = false
-    private var nudged = false
+    public var extractNotProduced: (@Sendable (_ extract: String, _ slot: Date, _ reason: String) -> Void)? {
+        get { state.withLock { $0.extractNotProduced } }
+        set { state.withLock { $0.extractNotProduced = newValue } }
+    }
 
     public init(store: Store, runner: ExtractRunner, logger: Logger = Logger(label: "udtraek.scheduler"),
                 maxConcurrentRuns: Int = 2, idlePoll: Duration = .seconds(30),
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+                clock: RuntimeClock = .system, executor: BlockingExecutor = .shared) {
         self.store = store
         self.runner = runner
         self.logger = logger
         self.maxConcurrentRuns = maxConcurrentRuns
         self.idlePoll = idlePoll
         self.clock = clock
+        self.executor = executor
     }
 
     /// What one step decided for one schedule.
@@ -64,6 +79,7 @@ public final class ExtractScheduler: Service, @unchecked Sendable {
             logger.error("cannot read schedules: \(error)")
             return []
         }
+        let notProduced = extractNotProduced
         var steps: [Step] = []
         for state in states where state.schedule.enabled {
             let extract = state.schedule.extract
@@ -81,7 +97,7 @@ public final class ExtractScheduler: Service, @unchecked Sendable {
                 }
                 for (decision, request) in recorded {
                     if decision.outcome == SlotOutcomeName.missed, configured.planner.catchUp == .skipToNext {
-                        extractNotProduced?(extract, decision.slotAt, "slot \(decision.localTime) was missed while the service was down (catch_up: skip-to-next)")
+                        notProduced?(extract, decision.slotAt, "slot \(decision.localTime) was missed while the service was down (catch_up: skip-to-next)")
                     }
                     logger.notice("slot \(decision.localTime) of \(extract): \(decision.outcome)\(decision.detail.isEmpty ? "" : " (\(decision.detail))")",
                                   metadata: ["extract.name": "\(extract)", "extract.run": "\(request?.run.id.map(String.init) ?? "-")"])
@@ -95,45 +111,69 @@ public final class ExtractScheduler: Service, @unchecked Sendable {
         return steps
     }
 
-    /// Claims queued runs and starts each on its own thread, up to `maxConcurrentRuns`.
-    /// Returns the runs started.
+    /// Claims queued runs and starts each as a job on the executor, up to
+    /// `maxConcurrentRuns` in flight. Returns the runs started. Blocking (SQLite).
     @discardableResult
     public func startClaimableRuns() -> [ExtractRun] {
         var started: [ExtractRun] = []
         while true {
             // One locked read: the room checked and the extracts excluded are of the same moment.
-            let busy: Set<String>? = lock.withLock { stopping || inFlight.count >= maxConcurrentRuns ? nil : Set(inFlight.keys) }
+            let busy: Set<String>? = state.withLock { s in
+                s.stopping || s.inFlight.count >= maxConcurrentRuns ? nil : Set(s.inFlight.keys)
+            }
             guard let busy else { break }
             let claimed: ExtractRun?
             do {
-                claimed = try store.claimNextRun(owner: RunOwner.current, now: clock(), excluding: busy, isAlive: RunOwner.isAlive)
+                claimed = try store.claimNextRun(owner: RunOwner.current, now: clock.date, excluding: busy, isAlive: RunOwner.isAlive)
             } catch {
                 logger.error("cannot claim queued runs: \(error)")
                 break
             }
             guard let run = claimed else { break }
-            let thread = Thread { [self] in execute(run) }
-            thread.name = "extract \(run.extract)"
-            thread.stackSize = 8 << 20
-            lock.withLock { inFlight[run.extract] = thread }
-            thread.start()
+            // Registered under the lock the task must take to deregister, so it cannot
+            // finish before it is tracked.
+            state.withLock { s in
+                s.inFlight[run.extract] = Task { await self.produce(run) }
+            }
             started.append(run)
         }
         return started
     }
 
+    /// One run from claim to outcome: the job on the executor, then the bookkeeping.
+    private func produce(_ run: ExtractRun) async {
+        do {
+            try await executor.run { [self] in execute(run) }
+        } catch {
+            // The executor did not start the job: the claim goes back to the queue.
+            logger.error("run \(run.id ?? 0) of \(run.extract) could not start: \(error); it stays queued")
+            var back = run
+            back.state = .queued
+            back.startedAt = nil
+            back.owner = nil
+            try? store.updateRun(back)
+        }
+        let service = state.withLock { s -> PeriodicService? in
+            s.inFlight[run.extract] = nil
+            return s.service
+        }
+        // A run queued behind this one can start now.
+        service?.nudge()
+    }
+
+    /// Produces one claimed run; blocking, so it runs as a job on the executor.
     private func execute(_ run: ExtractRun) {
         logger.notice("run \(run.id ?? 0) of \(run.extract) started (\(run.trigger.rawValue), production date \(run.productionDate))",
                       metadata: ["extract.name": "\(run.extract)", "extract.run": "\(run.id ?? 0)"])
         var finished: ExtractRun?
         do {
-            finished = try runner.execute(run, isCancelled: { [self] in lock.withLock { stopping } })
+            finished = try runner.execute(run, isCancelled: { [self] in isStopping })
         } catch let error as ExtractError where error.code == .cancelled {
             logger.notice("run \(run.id ?? 0) of \(run.extract) stopped for shutdown; it stays queued")
         } catch {
             logger.error("run \(run.id ?? 0) of \(run.extract) ended without a file: \(error)",
                          metadata: ["extract.name": "\(run.extract)", "extract.run": "\(run.id ?? 0)"])
-            finished = try? store.run(id: run.id!)
+            finished = run.id.flatMap { try? store.run(id: $0) }
         }
         if let finished {
             Counter(label: "udtraek_extract_runs_total", dimensions: [("extract", run.extract), ("outcome", finished.state.rawValue)])
@@ -148,68 +188,75 @@ public final class ExtractScheduler: Service, @unchecked Sendable {
                                     "run \(run.id ?? 0) \(finished.state.rawValue): \(finished.error ?? "no reason recorded")")
             }
         }
-        lock.withLock {
-            inFlight[run.extract] = nil
-            nudged = true
-            lock.broadcast()
-        }
     }
 
-    /// Wakes the loop now (a run was requested through the API).
+    /// Whether runs in flight should stop at their next chunk: a stop was asked for, by
+    /// `stop()` or by the service group.
+    var isStopping: Bool {
+        state.withLock { $0.stopping || $0.service?.isStopping == true }
+    }
+
+    /// Wakes the service now (a run was requested through the API), or right after the
+    /// pass in flight.
     public func nudge() {
-        lock.withLock { nudged = true; lock.broadcast() }
+        state.withLock { $0.service }?.nudge()
     }
 
     /// Extract names being produced by this process now.
-    public var runningExtracts: [String] { lock.withLock { inFlight.keys.sorted() } }
+    public var runningExtracts: [String] { state.withLock { $0.inFlight.keys.sorted() } }
 
     /// Stops starting runs, asks running ones to stop at their next chunk (they return to
     /// the queue), and waits for them.
-    public func stop() {
-        lock.withLock { stopping = true; lock.broadcast() }
-        waitForRuns()
+    public func stop() async {
+        state.withLock { $0.stopping = true }
+        await waitForRuns()
     }
 
-    /// Blocks until no run of this scheduler is in flight.
-    public func waitForRuns() {
-        lock.withLock { while !inFlight.isEmpty { lock.wait() } }
+    /// Returns when no run of this scheduler is in flight.
+    public func waitForRuns() async {
+        while let task = state.withLock({ $0.inFlight.values.first }) {
+            await task.value
+        }
     }
 
-    /// The service loop: decide, start, sleep until the next slot (at most `idlePoll`) or a nudge.
+    /// What `serve --once` does: decide the due slots, then produce every claimable run
+    /// (and the runs queued behind them) before returning.
+    public func runOnce() async throws {
+        let now = clock.date
+        try await executor.run { [self] in _ = decideDueSlots(now: now) }
+        while try await !executor.run({ [self] in startClaimableRuns().isEmpty }) {
+            await waitForRuns()
+        }
+    }
+
+    /// The service: decide, start, sleep until the next slot (at most `idlePoll`) or a
+    /// nudge; on a graceful shutdown or cancellation, runs in flight go back to the queue
+    /// and it returns once they have.
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            while !lock.withLock({ stopping }) {
-                let now = clock()
-                let steps = decideDueSlots(now: now)
-                startClaimableRuns()
-                let next = steps.compactMap(\.nextWakeUp).min()
-                var wait = Double(idlePoll.components.seconds)
-                if let next { wait = min(wait, max(0.05, next.timeIntervalSince(now))) }
-                await sleep(seconds: wait)
-            }
-        } onGracefulShutdown: { [self] in
-            lock.withLock { stopping = true; lock.broadcast() }
-        }
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread { [self] in
-                waitForRuns()
-                done.resume()
-            }
-        }
+        let service = PeriodicService(name: "scheduler", clock: clock, logger: logger,
+                                      pass: { [self] in await pass() },
+                                      onStop: { [self] in await stop() })
+        state.withLock { $0.service = service }
+        defer { state.withLock { $0.service = nil } }
+        try await service.run()
         logger.notice("scheduler stopped")
     }
 
-    /// Waits on the condition off the cooperative pool, so the wait can end early.
-    private func sleep(seconds: Double) async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            Thread.detachNewThread { [self] in
-                let deadline = Date().addingTimeInterval(seconds)
-                lock.withLock {
-                    while !nudged && !stopping && Date() < deadline { _ = lock.wait(until: deadline) }
-                    nudged = false
-                }
-                done.resume()
+    /// One step of the service; returns how long to sleep.
+    private func pass() async -> Duration {
+        let steps: [Step]
+        do {
+            steps = try await executor.run { [self] in
+                let steps = decideDueSlots(now: clock.date)
+                startClaimableRuns()
+                return steps
             }
+        } catch {
+            // Not started: the service is being cancelled; the loop sees the stop.
+            return idlePoll
         }
+        guard let next = steps.compactMap(\.nextWakeUp).min() else { return idlePoll }
+        let untilNext = Duration.clampedSeconds(next.timeIntervalSince(clock.date))
+        return min(idlePoll, max(.milliseconds(50), untilNext))
     }
 }

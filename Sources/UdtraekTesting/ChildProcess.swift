@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Runtime
 
 /// A process started with posix_spawn, output to a log file, stoppable with everything
 /// it forked. Foundation's `Process` cannot redirect to a file descriptor we own and
@@ -11,6 +12,7 @@ public final class ChildProcess: @unchecked Sendable {
     public let pid: pid_t
     private let lock = NSLock()
     private var reaped = false
+    private var status: Int32?
 
     /// - Parameter environment: variables set for the child on top of this process's own
     ///   (the chaos harness arms crash points this way).
@@ -43,13 +45,33 @@ public final class ChildProcess: @unchecked Sendable {
         reaped = true
     }
 
+    /// Leaves the process running on its own: `stop` and `deinit` no longer signal it.
+    /// When this process exits, the child is re-parented and keeps running.
+    public func detach() {
+        lock.lock(); defer { lock.unlock() }
+        reaped = true
+    }
+
     /// Whether the process has exited (reaps it if so).
     public var hasExited: Bool {
         lock.lock(); defer { lock.unlock() }
         if reaped { return true }
-        var status: Int32 = 0
-        if waitpid(pid, &status, WNOHANG) == pid { reaped = true }
+        var raw: Int32 = 0
+        if waitpid(pid, &raw, WNOHANG) == pid {
+            reaped = true
+            status = raw
+        }
         return reaped
+    }
+
+    /// The exit status once the process has exited and was reaped here: its exit code, or
+    /// 128 + the signal that ended it (as a shell reports it); nil before.
+    public var exitStatus: Int32? {
+        guard hasExited else { return nil }
+        lock.lock(); defer { lock.unlock() }
+        guard let raw = status else { return nil }
+        let signal = raw & 0x7F
+        return signal == 0 ? (raw >> 8) & 0xFF : 128 + signal
     }
 
     /// Sends `signal` to the process and all its descendants, then reaps it.
@@ -58,14 +80,37 @@ public final class ChildProcess: @unchecked Sendable {
         guard !reaped else { return }
         for child in Self.descendants(of: pid) { kill(child, signal) }
         kill(pid, signal)
-        var status: Int32 = 0
+        var raw: Int32 = 0
+        defer { status = raw }
         for _ in 0..<200 {
-            if waitpid(pid, &status, WNOHANG) == pid { reaped = true; return }
+            if waitpid(pid, &raw, WNOHANG) == pid { reaped = true; return }
             usleep(10_000)
         }
         kill(pid, SIGKILL)
-        waitpid(pid, &status, 0)
+        waitpid(pid, &raw, 0)
         reaped = true
+    }
+
+    /// Waits (as a job on the blocking executor, checking every millisecond) until the
+    /// process exits, and returns when it did on the monotonic clock, so a test can time a
+    /// child without its own task's delays counted in; nil if it still runs after `limit`.
+    public func waitForExit(within limit: Duration = .seconds(120)) async -> ContinuousClock.Instant? {
+        try? await BlockingExecutor.shared.run { [self] () -> ContinuousClock.Instant? in
+            let clock = ContinuousClock()
+            let deadline = clock.now + limit
+            while clock.now < deadline {
+                if hasExited { return clock.now }
+                usleep(1000)
+            }
+            return hasExited ? clock.now : nil
+        }
+    }
+
+    /// Sends `signal` to the process only, and returns at once (see `hasExited`).
+    public func send(_ signal: Int32) {
+        lock.lock(); defer { lock.unlock() }
+        guard !reaped else { return }
+        kill(pid, signal)
     }
 
     /// Kills only the descendants (the per-connection children), leaving the parent.

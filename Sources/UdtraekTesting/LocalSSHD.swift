@@ -160,6 +160,17 @@ public final class LocalSSHD: @unchecked Sendable {
         process = nil
     }
 
+    /// Leaves sshd running after this object is gone (and after this process exits), as
+    /// `udtraek demo --keep-running` promises; returns its pid. It is then stopped with
+    /// `kill $(cat DIRECTORY/sshd.pid)`.
+    @discardableResult
+    public func detach() -> pid_t? {
+        let pid = process?.pid
+        process?.detach()
+        process = nil
+        return pid
+    }
+
     /// Kills the per-connection processes only: transfers in flight die, sshd keeps listening.
     public func killConnections() {
         process?.killDescendants()

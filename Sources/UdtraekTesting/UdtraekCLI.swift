@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Runtime
 
 /// The built `udtraek` executable, run as a child process by tests that need a real
 /// process: to kill it mid-run, or to read its peak memory (a child's rusage is not
@@ -20,13 +21,10 @@ public enum UdtraekCLI {
         try ChildProcess(executable: executable, arguments: arguments, logPath: logPath, environment: environment)
     }
 
-    /// `run` on a thread of its own, for async tests: waiting for the child must not hold
-    /// one of the cooperative pool's few threads (other suites' tasks would starve).
+    /// `run` as a job on the blocking executor, for async tests: waiting for the child must
+    /// not hold one of the cooperative pool's few threads (other suites' tasks would starve).
     public static func runDetached(_ arguments: [String]) async throws -> (status: Int32, output: String, maxRSSKiB: Int) {
-        let result = await withCheckedContinuation { (done: CheckedContinuation<Result<(status: Int32, output: String, maxRSSKiB: Int), any Error>, Never>) in
-            Thread.detachNewThread { done.resume(returning: Result { try run(arguments) }) }
-        }
-        return try result.get()
+        try await BlockingExecutor.shared.run { try run(arguments) }
     }
 
     /// Runs the CLI to its end; returns (exit status, output, peak RSS in KiB).

@@ -49,7 +49,9 @@ struct DemoCommand: ParsableCommand {
         // does not meet the first one's file under the refuse policy.
         try? FileManager.default.removeItem(atPath: sshd.directory + "/inboxes")
         try sshd.start()
-        defer { if !keepRunning { sshd.stop() } }
+        // Stopped on every way out (an error included), unless the demo ends well with
+        // --keep-running, which detaches it below.
+        defer { sshd.stop() }
         print("  sshd on 127.0.0.1:\(sshd.port), host key \(try sshd.hostKeyFingerprint), config \(sshd.directory)/sshd_config")
 
         step("Apply \(configFile)")
@@ -112,6 +114,7 @@ struct DemoCommand: ParsableCommand {
         print("  udtraek gateway calls --state \(state) (the gateway's call audit)")
         print("  udtraek schedule list --state \(state) (schedules; `udtraek schedule next NAME` to check one)")
         if keepRunning {
+            sshd.detach()
             print("\nThe sshd keeps running (pid file \(sshd.directory)/sshd.pid). Stop it with: kill $(cat \(sshd.directory)/sshd.pid)")
         } else {
             print("\nThe demo sshd is stopped; nothing is left running.")

@@ -4,7 +4,9 @@ import Delivery
 import Extracts
 import Foundation
 import Logging
+import Runtime
 import Store
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,7 +16,7 @@ struct ExtractCommand: ParsableCommand {
         commandName: "extract", abstract: "Run and list extract definitions.",
         subcommands: [Run.self, List.self])
 
-    struct Run: ParsableCommand {
+    struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Produce an extract now and deliver it.",
             discussion: """
@@ -40,7 +42,7 @@ struct ExtractCommand: ParsableCommand {
         @Flag(help: "Produce the file again although a run for the same date is in flight or has produced it (audited; the receiver gets the same file name again).")
         var rerun = false
 
-        func run() throws {
+        func run() async throws {
             global.bootstrapLogging()
             var productionDate: CivilDate?
             if let date {
@@ -88,15 +90,18 @@ struct ExtractCommand: ParsableCommand {
                 }
                 if request.outcome == .skipped, let inFlight = request.inFlight { run = inFlight }
             }
-            let meter = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1)
-            let deadline = timeout.map { Date().addingTimeInterval($0) }
+            let clock = RuntimeClock.system
+            let blocking = BlockingExecutor.shared
+            let meter = ProgressLine(enabled: !json && isatty(STDERR_FILENO) == 1, clock: clock)
+            let deadline = timeout.map { clock.now.advanced(by: .clampedSeconds($0)) }
             var producedHere = false
             // Claim the run when it can start; if serve claims it first, wait for serve.
             while !run.state.isFinal {
-                if run.state == .queued, let claimed = try runner.claim(run.id!) {
+                let id = run.id!
+                if run.state == .queued, let claimed = try await blocking.run({ try runner.claim(id) }) {
                     producedHere = true
                     do {
-                        run = try runner.execute(claimed, progress: meter.update)
+                        run = try await blocking.run { try runner.execute(claimed, progress: meter.update) }
                     } catch let error as ExtractError {
                         meter.clear()
                         FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
@@ -104,12 +109,14 @@ struct ExtractCommand: ParsableCommand {
                     }
                     break
                 }
-                if let deadline, Date() >= deadline {
-                    FileHandle.standardError.write(Data("Timed out after \(Int(timeout!)) s; run \(run.id ?? 0) is \(run.state.rawValue).\n".utf8))
+                if let deadline, clock.now >= deadline {
+                    FileHandle.standardError.write(Data("Timed out after \(Int(timeout ?? 0)) s; run \(run.id ?? 0) is \(run.state.rawValue).\n".utf8))
                     throw ExitCode(124)
                 }
-                Thread.sleep(forTimeInterval: 0.5)
-                guard let current = try store.run(id: run.id!) else { throw Failure("run \(run.id ?? 0) disappeared from the database") }
+                try await clock.sleep(for: .milliseconds(500))
+                guard let current = try await blocking.run({ try store.run(id: id) }) else {
+                    throw Failure("run \(id) disappeared from the database")
+                }
                 run = current
             }
             meter.clear()
@@ -126,7 +133,8 @@ struct ExtractCommand: ParsableCommand {
             }
             var delivery: DeliveryRecord?
             if !noDeliver, let outbox = run.outboxId {
-                delivery = try DeliveryService(store: store, logger: Logger(label: "udtraek.deliver")).deliverNow(outboxId: outbox)
+                let service = DeliveryService(store: store, logger: Logger(label: "udtraek.deliver"), clock: clock)
+                delivery = try await blocking.run { try service.deliverNow(outboxId: outbox) }
             }
             if json {
                 try Output(json: true).emit([run], columns: [], empty: "")
@@ -245,17 +253,27 @@ struct RunsCommand: ParsableCommand {
     }
 }
 
-/// A one-line progress display on a terminal (records, MB, rate, ETA); silent otherwise.
-final class ProgressLine: @unchecked Sendable {
+/// A one-line progress display on a terminal (records, MB, rate, ETA), at most four times
+/// a second; silent otherwise.
+final class ProgressLine: Sendable {
     let enabled: Bool
-    private var last = ContinuousClock.now - .seconds(1)
+    let clock: RuntimeClock
+    private let last = Mutex<RuntimeClock.Instant?>(nil)
 
-    init(enabled: Bool) { self.enabled = enabled }
+    init(enabled: Bool, clock: RuntimeClock) {
+        self.enabled = enabled
+        self.clock = clock
+    }
 
     func update(_ p: ExtractProgress) {
-        guard enabled, ContinuousClock.now - last >= .milliseconds(250) else { return }
-        last = ContinuousClock.now
-        let seconds = max(0.001, Double(p.elapsed.components.seconds) + Double(p.elapsed.components.attoseconds) / 1e18)
+        let now = clock.now
+        let due = last.withLock { last in
+            guard last.map({ $0.duration(to: now) >= .milliseconds(250) }) ?? true else { return false }
+            last = now
+            return true
+        }
+        guard enabled, due else { return }
+        let seconds = max(0.001, p.elapsed.inSeconds)
         let mb = Double(p.textBytes) / 1e6
         var line = String(format: "%d records, %.1f MB text, %.1f MB/s", p.records, mb, mb / seconds)
         if let expected = p.expectedPersons, p.persons > 0, expected > p.persons {

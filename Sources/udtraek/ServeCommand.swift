@@ -15,9 +15,11 @@ import ServiceLifecycle
 import Store
 
 /// The long-running service: recovers what a crash left, then runs the scheduler, the
-/// delivery worker, the pickup monitor, the change-order executor and (when configured) the admin API as one ServiceGroup until SIGTERM
-/// or SIGINT. On a stop, runs being produced go back to the queue and the delivery in
-/// flight finishes.
+/// delivery worker, the pickup monitor, the change-order executor and (when configured) the
+/// admin API and the lookup gateway as one ServiceGroup until SIGTERM or SIGINT. On a stop,
+/// runs being produced go back to the queue and the delivery in flight finishes; whatever
+/// has not stopped within `--grace` seconds is cut short. When a service fails, the cause is
+/// logged on one line and the process exits non-zero.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -26,33 +28,46 @@ struct ServeCommand: AsyncParsableCommand {
         At start-up, runs and deliveries a crash interrupted are settled (a scheduled run is queued again) and \
         leftover files in STATE/outbox are removed. Schedules are decided from the state database (`udtraek config \
         apply` changes them while serve runs). The admin API listens where the configuration's api.listen says.
+
+        SIGTERM or SIGINT stops serve: runs in production go back to the queue, the delivery in flight finishes, and \
+        serve exits 0 once every service has stopped, or 1 when they have not stopped within --grace seconds. When a \
+        service fails (a port in use, a database it cannot use), serve logs the cause and exits 1 within a few seconds.
         """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "Seconds between outbox passes when nothing is due.") var poll: Double = 5
     @Option(help: "How many extracts may be produced at once.") var concurrentRuns = 2
+    @Option(help: "Seconds a stop (SIGTERM, SIGINT) gives the services before serve exits anyway.") var grace: Double = 30
     @Flag(help: "Recover, decide due slots, produce queued runs, deliver what is due, and exit (for cron).") var once = false
+
+    func validate() throws {
+        guard (1...16).contains(concurrentRuns) else { throw ValidationError("--concurrent-runs must be 1...16") }
+        guard poll > 0, poll <= 86_400 else { throw ValidationError("--poll must be more than 0 and at most 86400 seconds") }
+        guard grace >= 1, grace <= 3_600 else { throw ValidationError("--grace must be 1...3600 seconds") }
+    }
 
     func run() async throws {
         var options = global
         if options.logLevel == .warning { options.logLevel = .info }
         options.bootstrapLogging()
         let logger = Logger(label: "udtraek.serve")
-        guard (1...16).contains(concurrentRuns) else { throw ValidationError("--concurrent-runs must be 1...16") }
+        let clock = RuntimeClock.system
+        let executor = BlockingExecutor.shared
         let store = try Store(stateDirectory: global.stateDirectory)
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
 
         let lock = try StateLock(stateDirectory: global.stateDirectory, exclusive: true)
-        let runner = ExtractRunner(store: store, stateDirectory: global.stateDirectory, logger: logger)
-        for line in try runner.recoverAtStartup() { logger.notice("\(line)") }
-        for entry in try store.recoverInterruptedDeliveries(now: Date(), isAlive: ProcessOwner.isAlive) {
-            logger.notice("delivery of \(entry.fileName) to \(entry.system) was interrupted; queued again")
+        let runner = ExtractRunner(store: store, stateDirectory: global.stateDirectory, logger: logger, clock: clock)
+        let recovered = try await executor.run {
+            try runner.recoverAtStartup()
+                + store.recoverInterruptedDeliveries(now: clock.date, isAlive: ProcessOwner.isAlive).map { "delivery of \($0.fileName) to \($0.system) was interrupted; queued again" }
         }
+        for line in recovered { logger.notice("\(line)") }
         lock.downgrade()
         defer { withExtendedLifetime(lock) {} }
 
         let scheduler = ExtractScheduler(store: store, runner: runner, logger: Logger(label: "udtraek.scheduler"),
-                                         maxConcurrentRuns: concurrentRuns)
+                                         maxConcurrentRuns: concurrentRuns, clock: clock)
         let monitor = PickupMonitor(store: store, logger: Logger(label: "udtraek.monitor"))
         let webhooks = WebhookSender(store: store)
         scheduler.extractNotProduced = { extract, slot, reason in
@@ -61,14 +76,13 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         let changes = ChangeExecutorService(executor: ChangeExecutor(store: store, logger: Logger(label: "udtraek.changes")))
-        let delivery = DeliveryWorker(service: DeliveryService(store: store, logger: Logger(label: "udtraek.delivery")),
-                                      poll: poll, logger: logger)
+        let delivery = DeliveryWorker(delivery: DeliveryService(store: store, logger: Logger(label: "udtraek.delivery"), clock: clock),
+                                      poll: .clampedSeconds(poll), clock: clock, logger: Logger(label: "udtraek.delivery"))
         if once {
-            scheduler.decideDueSlots(now: Date())
-            while !scheduler.startClaimableRuns().isEmpty { scheduler.waitForRuns() }
+            try await scheduler.runOnce()
             let changed = try changes.executor.runDueBlocking()
             logger.notice("change orders: completed \(changed.completed), failed \(changed.failed), old keys retired \(changed.retiredKeys)")
-            delivery.deliverDue(until: { false })
+            try await delivery.deliverDue()
             let pass = try monitor.runPassBlocking()
             monitor.close()
             let sent = try await webhooks.sendDue()
@@ -76,21 +90,23 @@ struct ServeCommand: AsyncParsableCommand {
             return
         }
 
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: scheduler), .init(service: delivery),
-            .init(service: PickupMonitorService(monitor: monitor, sender: webhooks)),
-            .init(service: changes),
+        var services: [(name: String, service: any Service)] = [
+            ("the scheduler", scheduler), ("the delivery worker", delivery),
+            ("the pickup monitor", PickupMonitorService(monitor: monitor, sender: webhooks)),
+            ("the change-order executor", changes),
         ]
         let api = try store.apiSettings()
         if let listen = api.listen {
             let tokens: OperatorTokens
             do { tokens = try OperatorTokens(api.tokens) } catch { throw Failure("the admin API cannot start: \(error)") }
-            let colon = listen.lastIndex(of: ":")!
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]) else {
+                throw Failure("the admin API cannot start: api.listen '\(listen)' is not HOST:PORT; fix it and run `udtraek config apply`")
+            }
             let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let admin = AdminAPI(store: store, runner: runner, tokens: tokens, logger: Logger(label: "udtraek.api"),
                                  metrics: metrics, runRequested: { scheduler.nudge() },
                                  changeSubmitted: { changes.nudge() })
-            services.append(.init(service: admin.application(host: host, port: Int(listen[listen.index(after: colon)...])!)))
+            services.append(("the admin API on \(listen)", admin.application(host: host, port: port)))
             logger.notice("admin API on http://\(listen)/api/v1")
         }
         if try store.configuration().gateway.settings != nil {
@@ -98,54 +114,40 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 gateway = try GatewayServer(store: store, logger: Logger(label: "udtraek.gateway"),
                                             alarms: MonitorBreachAlarms(monitor: monitor, logger: logger))
-                services.append(.init(service: try gateway.makeApplication()))
+                services.append(("the lookup gateway", try gateway.makeApplication()))
             } catch {
                 throw Failure("the lookup gateway cannot start: \(error)")
             }
             let s = gateway.settings
             logger.notice("lookup gateway on \(s.plainHTTP ? "http" : "https")://\(s.host):\(s.port)")
         }
-        logger.notice("serving \(global.stateDirectory)")
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger))
-        try await group.run()
+        try await Self.runGroup(services, grace: .clampedSeconds(grace), logger: logger, ready: "serving \(global.stateDirectory)")
         logger.notice("stopped")
     }
-}
 
-/// The delivery loop as a service: delivers due outbox entries one at a time on its own
-/// thread (libssh2 blocks), and on shutdown finishes the delivery in flight and stops.
-final class DeliveryWorker: Service, @unchecked Sendable {
-    let service: DeliveryService
-    let poll: Double
-    let logger: Logger
-    private let stop = StopFlag()
-
-    init(service: DeliveryService, poll: Double, logger: Logger) {
-        self.service = service
-        self.poll = poll
-        self.logger = logger
-    }
-
-    /// Delivers entries that are due, one per step so a stop is seen between deliveries.
-    func deliverDue(until stopped: () -> Bool) {
-        while !stopped(), !service.deliverDue(limit: 1).isEmpty {}
-    }
-
-    func run() async throws {
-        await withGracefulShutdownHandler {
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                Thread.detachNewThread { [self] in
-                    while !stop.isSet {
-                        deliverDue(until: { stop.isSet })
-                        stop.wait(seconds: poll)
-                    }
-                    done.resume()
-                }
-            }
-        } onGracefulShutdown: { [self] in
-            logger.notice("stopping after the delivery in flight")
-            stop.set()
+    /// Runs the services as one group that stops on SIGTERM/SIGINT, with a cap on how long
+    /// stopping may take; throws `ExitCode.failure` (the cause already logged) when a
+    /// service failed.
+    static func runGroup(_ services: [(name: String, service: any Service)], grace: Duration, logger: Logger,
+                         ready: String) async throws {
+        let failures = FirstFailure(logger: logger)
+        var configured = services.map {
+            ServiceGroupConfiguration.ServiceConfiguration(service: ReportedService(name: $0.name, service: $0.service, failures: failures))
+        }
+        configured.append(.init(service: ShutdownWatchdog(grace: grace, afterFailure: min(grace, .seconds(5)), logger: logger,
+                                                          ready: ready)))
+        var configuration = ServiceGroupConfiguration(services: configured, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger)
+        // Work in flight gets most of the grace period; then the group cancels what is
+        // left, and the watchdog ends the process at the full period.
+        configuration.maximumGracefulShutdownDuration = grace * 0.75
+        do {
+            try await ServiceGroup(configuration: configuration).run()
+            HardExitTimer.disarm()
+        } catch {
+            HardExitTimer.disarm()
+            if !failures.hasFailed { failures.record("serve", error) }
+            throw ExitCode.failure
         }
     }
 }
@@ -161,24 +163,6 @@ struct MonitorBreachAlarms: BreachAlarmSink {
                                               share: alarm.share, threshold: alarm.threshold)
         } catch {
             logger.error("cannot record the service-target alarm of \(alarm.service): \(error)")
-        }
-    }
-}
-
-/// Set once by a shutdown; waited on by the worker loop.
-final class StopFlag: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var stopped = false
-
-    var isSet: Bool { condition.withLock { stopped } }
-
-    func set() {
-        condition.withLock { stopped = true; condition.broadcast() }
-    }
-
-    func wait(seconds: Double) {
-        condition.withLock {
-            if !stopped { _ = condition.wait(until: Date().addingTimeInterval(seconds)) }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import Runtime
 import SFTPClient
 import Store
 import UdtraekTesting
@@ -41,9 +42,12 @@ final class DeliveryFixture: @unchecked Sendable {
             audit: AuditEntry(at: Date(), actor: "test", action: "config.apply", subject: "fixture", detail: ""))
     }
 
-    func service(settings: DeliverySettings = DeliverySettings(), now: @escaping @Sendable () -> Date = { Date() }) -> DeliveryService {
-        DeliveryService(store: store, settings: settings, now: now, random: { 0.5 })
+    func service(settings: DeliverySettings = DeliverySettings(), clock: RuntimeClock = .system) -> DeliveryService {
+        DeliveryService(store: store, settings: settings, clock: clock, random: { 0.5 })
     }
+
+    /// How many SSH logins the sshd has accepted so far (one per session opened).
+    var acceptedLogins: Int { sshd.log.components(separatedBy: "Accepted publickey").count - 1 }
 
     func inbox(_ system: String = "modtager") -> String { sshd.inboxRoot(system) + "/IN" }
 

@@ -3,6 +3,7 @@ import UdtraekConfig
 import Extracts
 import Foundation
 import Gzip
+import Runtime
 import Store
 
 /// A state directory with a configuration applied: two municipalities, one system, and
@@ -47,7 +48,7 @@ struct ExtractFixture {
 
     /// A runner whose "today" is 2026-11-23 (a Monday) in Copenhagen.
     func runner() -> ExtractRunner {
-        ExtractRunner(store: store, stateDirectory: directory + "/state", now: { Date(timeIntervalSince1970: 1_795_428_000) })
+        ExtractRunner(store: store, stateDirectory: directory + "/state", clock: ManualClock(start: Date(timeIntervalSince1970: 1_795_428_000)).clock)
     }
 
     var spoolFiles: [String] {

@@ -1,21 +1,12 @@
 import BusinessCalendar
 import Extracts
 import Foundation
+import Runtime
 import Scheduler
 import Store
+import Testing
 import UdtraekConfig
-
-/// A clock tests move by hand.
-final class TestClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-
-    init(_ start: Date) { current = start }
-
-    var now: Date { lock.withLock { current } }
-
-    func set(_ date: Date) { lock.withLock { current = date } }
-}
+import UdtraekTesting
 
 /// "2026-11-23 06:15" in Copenhagen as an instant.
 func copenhagen(_ text: String) -> Date {
@@ -27,11 +18,12 @@ func copenhagen(_ text: String) -> Date {
 }
 
 /// A state directory with one system, agreements and extracts whose schedules a test
-/// writes; the schedules are applied at the clock's time (their creation time).
+/// writes; the schedules are applied at the clock's time (their creation time). The
+/// scheduler and the runner read a manual clock the test moves.
 struct SchedulerFixture {
     let directory: String
     let store: Store
-    let clock: TestClock
+    let time: ManualClock
 
     static func config(schedule: String, extract: String = "kbh-changes", kind: String = "change", persons: Int = 2_000) -> String {
         """
@@ -59,29 +51,51 @@ struct SchedulerFixture {
         directory = NSTemporaryDirectory() + "udtraek-scheduler-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         store = try Store(stateDirectory: directory + "/state")
-        clock = TestClock(start)
+        time = ManualClock(start: start)
         try apply(text)
     }
 
     func apply(_ text: String) throws {
         let file = try ConfigurationFile.parse(text, path: "test.yaml")
-        try store.replaceConfiguration(with: file.snapshot, audit: AuditEntry(at: clock.now, actor: "t", action: "config.apply",
+        try store.replaceConfiguration(with: file.snapshot, audit: AuditEntry(at: time.date, actor: "t", action: "config.apply",
                                                                               subject: "test.yaml", detail: ""))
     }
 
     func runner() -> ExtractRunner {
-        let clock = self.clock
-        return ExtractRunner(store: store, stateDirectory: directory + "/state", now: { clock.now })
+        ExtractRunner(store: store, stateDirectory: directory + "/state", clock: time.clock)
     }
 
-    func scheduler(maxConcurrentRuns: Int = 2) -> ExtractScheduler {
-        let clock = self.clock
-        return ExtractScheduler(store: store, runner: runner(), maxConcurrentRuns: maxConcurrentRuns, clock: { clock.now })
+    func scheduler(maxConcurrentRuns: Int = 2, idlePoll: Duration = .seconds(30)) -> ExtractScheduler {
+        ExtractScheduler(store: store, runner: runner(), maxConcurrentRuns: maxConcurrentRuns, idlePoll: idlePoll, clock: time.clock)
+    }
+
+    /// The spool folder's file names (a running extract's temporary file starts with `.tmp-`).
+    var spoolFiles: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/state/outbox")) ?? []).sorted()
     }
 
     /// Decisions recorded for the extract, oldest first, as "local-time outcome".
     func slots(_ extract: String = "kbh-changes") throws -> [String] {
         try store.scheduleSlots(extract: extract, limit: 1000).reversed().map { "\($0.localTime) \($0.outcome)" }
+    }
+
+    /// A status extract big enough (about 1.1 million persons, minutes in a debug build)
+    /// that a run is still producing when a test stops it after its temporary file
+    /// appears; its monthly schedule has no slot in the tests' days.
+    static let bigStatus = config(schedule: "cron: \"0 2 1 * *\"", extract: "kbh-status", kind: "status", persons: 10_000_000)
+
+    /// Whether a run is writing its file (its temporary file is in Spool/).
+    var aRunIsWriting: Bool { spoolFiles.contains { $0.hasPrefix(".tmp-") } }
+
+    /// Checks that run `id` was stopped by a shutdown: queued again, without an owner, and
+    /// nothing left in Spool/.
+    func expectBackInTheQueue(_ id: Int64?, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let id = try #require(id, sourceLocation: sourceLocation)
+        let run = try #require(try store.run(id: id), sourceLocation: sourceLocation)
+        #expect(run.state == .queued, sourceLocation: sourceLocation)
+        #expect(run.owner == nil, sourceLocation: sourceLocation)
+        #expect(run.error?.contains("shutting down") == true, "\(run.error ?? "")", sourceLocation: sourceLocation)
+        #expect(spoolFiles.isEmpty, "\(spoolFiles)", sourceLocation: sourceLocation)
     }
 
     func tearDown() { try? FileManager.default.removeItem(atPath: directory) }

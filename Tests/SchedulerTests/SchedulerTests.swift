@@ -4,6 +4,7 @@ import Foundation
 import Scheduler
 import Store
 import Testing
+import UdtraekTesting
 
 /// The scheduler against a real SQLite store, with an injected clock.
 @Suite struct SchedulerTests {
@@ -12,19 +13,19 @@ import Testing
         calendar: business-days
         """
 
-    @Test func slotsAreDecidedOnceWithTheCalendarAppliedAndRecorded() throws {
+    @Test func slotsAreDecidedOnceWithTheCalendarAppliedAndRecorded() async throws {
         // Created Friday 2026-12-18 at noon; decided on Monday 28 December 06:16 with
         // catch-up run-once: the weekend, Christmas Eve/Day and the weekend after are
         // calendar skips, the working days in between are missed, one catch-up run.
         let fx = try SchedulerFixture(SchedulerFixture.config(schedule: Self.businessDays), at: copenhagen("2026-12-18 12:00"))
         defer { fx.tearDown() }
         let scheduler = fx.scheduler()
-        fx.clock.set(copenhagen("2026-12-21 06:15"))
-        scheduler.decideDueSlots(now: fx.clock.now)
+        fx.time.advance(toDate: copenhagen("2026-12-21 06:15"))
+        scheduler.decideDueSlots(now: fx.time.date)
         #expect(scheduler.startClaimableRuns().count == 1)
-        scheduler.waitForRuns()
-        fx.clock.set(copenhagen("2026-12-28 06:16"))
-        scheduler.decideDueSlots(now: fx.clock.now)
+        await scheduler.waitForRuns()
+        fx.time.advance(toDate: copenhagen("2026-12-28 06:16"))
+        scheduler.decideDueSlots(now: fx.time.date)
         let slots = try fx.slots()
         #expect(slots == [
             "2026-12-19 06:15 skipped-weekend", "2026-12-20 06:15 skipped-weekend", "2026-12-21 06:15 ran",
@@ -33,7 +34,7 @@ import Testing
             "2026-12-28 06:15 caught-up",
         ])
         // Asking again at the same time decides nothing new and queues nothing more.
-        #expect(scheduler.decideDueSlots(now: fx.clock.now).allSatisfy { $0.decisions.isEmpty })
+        #expect(scheduler.decideDueSlots(now: fx.time.date).allSatisfy { $0.decisions.isEmpty })
         let runs = try fx.store.runs()
         #expect(runs.map(\.trigger) == [.catchUp, .schedule])
         #expect(runs.first?.productionDate == "2026-12-28")
@@ -44,24 +45,24 @@ import Testing
     @Test func neverASlotFromBeforeTheScheduleExisted() throws {
         let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"*/10 * * * *\""), at: copenhagen("2026-11-23 10:05"))
         defer { fx.tearDown() }
-        fx.clock.set(copenhagen("2026-11-23 10:12"))
-        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        fx.time.advance(toDate: copenhagen("2026-11-23 10:12"))
+        fx.scheduler().decideDueSlots(now: fx.time.date)
         #expect(try fx.slots() == ["2026-11-23 10:10 ran"])
     }
 
     @Test func changingAScheduleStartsItAgainFromNow() throws {
         let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 * * * *\""), at: copenhagen("2026-11-23 08:30"))
         defer { fx.tearDown() }
-        fx.clock.set(copenhagen("2026-11-23 11:30"))
+        fx.time.advance(toDate: copenhagen("2026-11-23 11:30"))
         // Changed at 11:30 before the scheduler looked: the old rule's missed slots are not run.
         try fx.apply(SchedulerFixture.config(schedule: "cron: \"0 * * * *\"\ncatch_up: skip-to-next"))
-        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        fx.scheduler().decideDueSlots(now: fx.time.date)
         #expect(try fx.slots().isEmpty)
         // Re-applying the same settings keeps the progress.
-        fx.clock.set(copenhagen("2026-11-23 12:01"))
-        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        fx.time.advance(toDate: copenhagen("2026-11-23 12:01"))
+        fx.scheduler().decideDueSlots(now: fx.time.date)
         try fx.apply(SchedulerFixture.config(schedule: "cron: \"0 * * * *\"\ncatch_up: skip-to-next"))
-        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        fx.scheduler().decideDueSlots(now: fx.time.date)
         #expect(try fx.slots() == ["2026-11-23 12:00 ran"])
     }
 
@@ -75,8 +76,8 @@ import Testing
         _ = try #require(try runner.claim(manual.run.id!))
         let scheduler = fx.scheduler()
         for time in ["10:00", "10:05", "10:10"] {
-            fx.clock.set(copenhagen("2026-11-23 \(time)"))
-            scheduler.decideDueSlots(now: fx.clock.now)
+            fx.time.advance(toDate: copenhagen("2026-11-23 \(time)"))
+            scheduler.decideDueSlots(now: fx.time.date)
         }
         #expect(try fx.slots() == ["2026-11-23 10:00 queued", "2026-11-23 10:05 skipped-overlap", "2026-11-23 10:10 skipped-overlap"])
         let active = try fx.store.activeRuns(extract: "kbh-changes")
@@ -96,8 +97,8 @@ import Testing
         let runner = fx.runner()
         let manual = try runner.request("kbh-changes", date: CivilDate(iso: "2026-11-20"), trigger: .manual, actor: "ops")
         _ = try #require(try runner.claim(manual.run.id!))
-        fx.clock.set(copenhagen("2026-11-23 10:00"))
-        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        fx.time.advance(toDate: copenhagen("2026-11-23 10:00"))
+        fx.scheduler().decideDueSlots(now: fx.time.date)
         #expect(try fx.slots() == ["2026-11-23 10:00 skipped-overlap"])
         #expect(try fx.store.runs(state: .queued).isEmpty)
     }
@@ -106,11 +107,11 @@ import Testing
         let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 * * * *\"\ncatch_up: skip-to-next"),
                                       at: copenhagen("2026-11-23 07:30"))
         defer { fx.tearDown() }
-        fx.clock.set(copenhagen("2026-11-23 11:30"))
+        fx.time.advance(toDate: copenhagen("2026-11-23 11:30"))
         let missing = Captured()
         let scheduler = fx.scheduler()
         scheduler.extractNotProduced = { extract, slot, reason in missing.add("\(extract) \(slot) \(reason)") }
-        scheduler.decideDueSlots(now: fx.clock.now)
+        scheduler.decideDueSlots(now: fx.time.date)
         // Each slot without its file is reported for the missing-extract alarm.
         #expect(missing.items.count == 4)
         #expect(missing.items.first?.contains("skip-to-next") == true)
@@ -122,15 +123,15 @@ import Testing
     @Test func aRestartInTheMiddleOfARunSettlesItAndRunsTheSlotAgainOnce() throws {
         let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 6 * * *\""), at: copenhagen("2026-11-22 12:00"))
         defer { fx.tearDown() }
-        fx.clock.set(copenhagen("2026-11-23 06:00"))
-        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        fx.time.advance(toDate: copenhagen("2026-11-23 06:00"))
+        fx.scheduler().decideDueSlots(now: fx.time.date)
         // The process that claimed the scheduled run died while producing it.
         let queued = try #require(try fx.store.runs(state: .queued).first)
-        let claimed = try #require(try fx.store.claimRun(id: queued.id!, owner: deadOwner, now: fx.clock.now, isAlive: { _ in true }))
+        let claimed = try #require(try fx.store.claimRun(id: queued.id!, owner: deadOwner, now: fx.time.date, isAlive: { _ in true }))
         #expect(claimed.state == .running)
 
         // The new process starts: the dead run fails, the slot's run is queued again once.
-        fx.clock.set(copenhagen("2026-11-23 06:03"))
+        fx.time.advance(toDate: copenhagen("2026-11-23 06:03"))
         let report = try fx.runner().recoverAtStartup()
         #expect(report.contains { $0.contains("interrupted") })
         #expect(try fx.store.run(id: queued.id!)?.state == .failed)
@@ -139,7 +140,7 @@ import Testing
         #expect(recovery.first?.trigger == .recovery)
         #expect(recovery.first?.productionDate == "2026-11-23")
         // Deciding again adds no slot and no run; a second recovery pass adds nothing.
-        fx.scheduler().decideDueSlots(now: fx.clock.now)
+        fx.scheduler().decideDueSlots(now: fx.time.date)
         _ = try fx.runner().recoverAtStartup()
         #expect(try fx.slots() == ["2026-11-23 06:00 ran"])
         #expect(try fx.store.runs(state: .queued).count == 1)
@@ -150,7 +151,7 @@ import Testing
         defer { fx.tearDown() }
         let runner = fx.runner()
         let first = try runner.request("kbh-changes", trigger: .manual, actor: "ops")
-        _ = try fx.store.claimRun(id: first.run.id!, owner: deadOwner, now: fx.clock.now, isAlive: { _ in true })
+        _ = try fx.store.claimRun(id: first.run.id!, owner: deadOwner, now: fx.time.date, isAlive: { _ in true })
         // Without a restart: the next request sees the owner is gone and starts at once.
         let second = try runner.request("kbh-changes", date: CivilDate(iso: "2026-11-20"), trigger: .manual, actor: "ops")
         #expect(second.outcome == .accepted)
@@ -159,16 +160,16 @@ import Testing
         #expect(try fx.store.runs(state: .queued).map(\.id) == [second.run.id])
     }
 
-    @Test func scheduledRunsAreProducedAndTheirOutcomeShowsOnTheSlot() throws {
+    @Test func scheduledRunsAreProducedAndTheirOutcomeShowsOnTheSlot() async throws {
         // 2026-11-23 is a Monday; a change extract for it is produced at 06:15.
         let fx = try SchedulerFixture(SchedulerFixture.config(schedule: Self.businessDays), at: copenhagen("2026-11-22 12:00"))
         defer { fx.tearDown() }
-        fx.clock.set(copenhagen("2026-11-23 06:15"))
+        fx.time.advance(toDate: copenhagen("2026-11-23 06:15"))
         let scheduler = fx.scheduler()
-        scheduler.decideDueSlots(now: fx.clock.now)
+        scheduler.decideDueSlots(now: fx.time.date)
         let started = scheduler.startClaimableRuns()
         #expect(started.count == 1)
-        scheduler.waitForRuns()
+        await scheduler.waitForRuns()
         let slot = try #require(try fx.store.scheduleSlots(extract: "kbh-changes").first)
         #expect(slot.outcome == "ran")
         #expect(slot.runState == "produced")
@@ -181,38 +182,33 @@ import Testing
         #expect(scheduler.startClaimableRuns().isEmpty)
     }
 
-    @Test func aScheduledRunThatIsRefusedIsReportedAsNotProduced() throws {
+    @Test func aScheduledRunThatIsRefusedIsReportedAsNotProduced() async throws {
         // A change extract on a Saturday is refused (no change files on non-business days).
         let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 6 * * *\""), at: copenhagen("2026-11-27 12:00"))
         defer { fx.tearDown() }
-        fx.clock.set(copenhagen("2026-11-28 06:00"))
+        fx.time.advance(toDate: copenhagen("2026-11-28 06:00"))
         let missing = Captured()
         let scheduler = fx.scheduler()
         scheduler.extractNotProduced = { extract, _, reason in missing.add("\(extract): \(reason)") }
-        scheduler.decideDueSlots(now: fx.clock.now)
+        scheduler.decideDueSlots(now: fx.time.date)
         scheduler.startClaimableRuns()
-        scheduler.waitForRuns()
+        await scheduler.waitForRuns()
         #expect(try fx.store.scheduleSlots(extract: "kbh-changes").first?.runState == "refused")
         #expect(missing.items.count == 1)
         #expect(missing.items.first?.hasPrefix("kbh-changes: run 1 refused") == true, "\(missing.items)")
     }
 
-    @Test func aStopPutsTheRunBackInTheQueue() throws {
-        let fx = try SchedulerFixture(SchedulerFixture.config(schedule: "cron: \"0 2 1 * *\"", extract: "kbh-status", kind: "status",
-                                                              persons: 400_000), at: copenhagen("2026-11-22 12:00"))
+    @Test func aStopPutsTheRunBackInTheQueue() async throws {
+        let fx = try SchedulerFixture(SchedulerFixture.bigStatus, at: copenhagen("2026-11-22 12:00"))
         defer { fx.tearDown() }
         let runner = fx.runner()
         let request = try runner.request("kbh-status", trigger: .api, actor: "api:t")
         let scheduler = fx.scheduler()
         #expect(scheduler.startClaimableRuns().map(\.id) == [request.run.id])
-        Thread.sleep(forTimeInterval: 0.3)
-        scheduler.stop()
-        let run = try #require(try fx.store.run(id: request.run.id!))
-        #expect(run.state == .queued)
-        #expect(run.owner == nil)
-        #expect(run.error?.contains("shutting down") == true)
-        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: fx.directory + "/state/outbox")) ?? []
-        #expect(leftovers.isEmpty)
+        try #require(await eventually { fx.aRunIsWriting }, "the run never started writing")
+        await scheduler.stop()
+        try fx.expectBackInTheQueue(request.run.id)
+        #expect(scheduler.runningExtracts.isEmpty)
     }
 
     @Test func daylightSavingSlotsRunOnceEach() throws {
@@ -222,8 +218,8 @@ import Testing
         defer { fx.tearDown() }
         let scheduler = fx.scheduler()
         for time in ["2026-03-29 01:00", "2026-03-29 03:01", "2026-03-29 04:00"] {
-            fx.clock.set(copenhagen(time))
-            scheduler.decideDueSlots(now: fx.clock.now)
+            fx.time.advance(toDate: copenhagen(time))
+            scheduler.decideDueSlots(now: fx.time.date)
         }
         let spring = try fx.slots()
         #expect(spring == ["2026-03-29 03:00 ran"], "\(spring)")
@@ -234,8 +230,8 @@ import Testing
         defer { autumn.tearDown() }
         let first = Date(timeIntervalSince1970: 1_792_888_200)  // 2026-10-25 00:30 UTC = 02:30 CEST
         for offset in [0.0, 60, 3600, 3660, 7200] {
-            autumn.clock.set(first.addingTimeInterval(offset))
-            autumn.scheduler().decideDueSlots(now: autumn.clock.now)
+            autumn.time.advance(toDate: first.addingTimeInterval(offset))
+            autumn.scheduler().decideDueSlots(now: autumn.time.date)
         }
         let slots = try autumn.store.scheduleSlots(extract: "kbh-changes")
         #expect(slots.count == 1)
