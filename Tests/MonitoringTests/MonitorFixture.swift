@@ -1,6 +1,8 @@
 import Delivery
 import Foundation
 import Monitoring
+import Runtime
+import ServiceLifecycle
 import SFTPClient
 import Store
 import UdtraekTesting
@@ -64,8 +66,10 @@ final class MonitorFixture: @unchecked Sendable {
         try apply()
     }
 
-    func monitor(options: MonitorOptions = MonitorOptions(connectTimeout: .seconds(3), operationTimeout: .seconds(5))) -> PickupMonitor {
-        PickupMonitor(store: store, options: options)
+    /// A monitor with short SSH timeouts; its dates and timings come from `clock`.
+    func monitor(options: MonitorOptions = MonitorOptions(connectTimeout: .seconds(3), operationTimeout: .seconds(5)),
+                 clock: RuntimeClock = ManualClock().clock) -> PickupMonitor {
+        PickupMonitor(store: store, options: options, clock: clock)
     }
 
     /// Delivers a small file through the real delivery path; returns the delivery.
@@ -104,4 +108,20 @@ final class MonitorFixture: @unchecked Sendable {
 extension PickupMonitor {
     @discardableResult
     func pass(at now: Date) throws -> PassReport { try runPassBlocking(now: now) }
+}
+
+/// Runs `service` in a task while `body` runs, then cancels it and waits until it has
+/// returned, also when `body` throws: no service outlives its test.
+func withRunning<T>(_ service: some Service, _ body: () async throws -> T) async throws -> T {
+    let task = Task { try await service.run() }
+    do {
+        let result = try await body()
+        task.cancel()
+        try await task.value
+        return result
+    } catch {
+        task.cancel()
+        _ = try? await task.value
+        throw error
+    }
 }
