@@ -144,7 +144,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "UdtraekTesting", dependencies: ["SFTPClient"]),
+        .target(name: "UdtraekTesting", dependencies: ["SFTPClient", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(
             name: "udtraek",
             dependencies: [

@@ -2,7 +2,6 @@ import ChangeOrders
 import Delivery
 import Foundation
 import Runtime
-import ServiceLifecycle
 import SFTPClient
 import Store
 import UdtraekTesting
@@ -93,21 +92,5 @@ final class ChangeOrderFixture: @unchecked Sendable {
         let service = DeliveryService(store: store)
         let entry = try service.enqueue(localPath: local, system: "modtager", ownedBySpool: false)
         return try service.deliverNow(outboxId: entry.id!)
-    }
-}
-
-/// Runs `service` in a task while `body` runs, then cancels it and waits until it has
-/// returned, also when `body` throws: no service outlives its test.
-func withRunning<T>(_ service: some Service, _ body: () async throws -> T) async throws -> T {
-    let task = Task { try await service.run() }
-    do {
-        let result = try await body()
-        task.cancel()
-        try await task.value
-        return result
-    } catch {
-        task.cancel()
-        _ = try? await task.value
-        throw error
     }
 }

@@ -2,7 +2,6 @@ import Delivery
 import Foundation
 import Monitoring
 import Runtime
-import ServiceLifecycle
 import SFTPClient
 import Store
 import UdtraekTesting
@@ -108,20 +107,4 @@ final class MonitorFixture: @unchecked Sendable {
 extension PickupMonitor {
     @discardableResult
     func pass(at now: Date) throws -> PassReport { try runPassBlocking(now: now) }
-}
-
-/// Runs `service` in a task while `body` runs, then cancels it and waits until it has
-/// returned, also when `body` throws: no service outlives its test.
-func withRunning<T>(_ service: some Service, _ body: () async throws -> T) async throws -> T {
-    let task = Task { try await service.run() }
-    do {
-        let result = try await body()
-        task.cancel()
-        try await task.value
-        return result
-    } catch {
-        task.cancel()
-        _ = try? await task.value
-        throw error
-    }
 }

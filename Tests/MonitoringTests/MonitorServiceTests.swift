@@ -5,6 +5,7 @@ import Runtime
 import ServiceLifecycle
 import Store
 import Testing
+import UdtraekTesting
 
 /// The long-running service: the monitor's passes and the webhook sender as two periodic
 /// services on one manual clock. At rest both sleep on it, so `waitForSleepers(atLeast: 2)`
