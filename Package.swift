@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "Monitoring",
             dependencies: [
-                "SFTPClient", "Store", "BusinessCalendar",
+                "SFTPClient", "Store", "BusinessCalendar", "Runtime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "ChangeOrders",
             dependencies: [
-                "Store", "SFTPClient", "Monitoring", "UdtraekConfig",
+                "Store", "SFTPClient", "Monitoring", "UdtraekConfig", "Runtime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -145,7 +145,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "UdtraekTesting", dependencies: ["SFTPClient", "Runtime", .product(name: "NIOPosix", package: "swift-nio")]),
+        .target(name: "UdtraekTesting", dependencies: ["SFTPClient", "Runtime", .product(name: "NIOPosix", package: "swift-nio"),
+                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(
             name: "udtraek",
             dependencies: [
@@ -188,11 +189,20 @@ let package = Package(
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                   .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ChangeOrderTests", dependencies: [
-            "ChangeOrders", "AdminAPI", "Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "SFTPClient",
+            "ChangeOrders", "AdminAPI", "Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "SFTPClient", "Runtime",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "BusinessCalendar",
-                                                            .product(name: "Metrics", package: "swift-metrics")]),
+                                                            "Runtime",
+                                                            .product(name: "Metrics", package: "swift-metrics"),
+                                                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                            .product(name: "Logging", package: "swift-log"),
+                                                            .product(name: "Crypto", package: "swift-crypto"),
+                                                            .product(name: "NIOCore", package: "swift-nio"),
+                                                            .product(name: "NIOPosix", package: "swift-nio"),
+                                                            .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "Gzip", "BusinessCalendar", "UdtraekTesting",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "Logging", package: "swift-log")]),

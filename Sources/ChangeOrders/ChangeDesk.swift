@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Runtime
 import SFTPClient
 import Store
 
@@ -8,10 +9,11 @@ import Store
 /// audit rows (who and why). The executor carries accepted orders out later.
 public struct ChangeDesk: Sendable {
     public let store: Store
-    let clock: @Sendable () -> Date
+    /// The date an order is received at and validated against ("not in the past").
+    let clock: RuntimeClock
     let logger: Logger
 
-    public init(store: Store, logger: Logger = Logger(label: "udtraek.changes"), clock: @escaping @Sendable () -> Date = { Date() }) {
+    public init(store: Store, logger: Logger = Logger(label: "udtraek.changes"), clock: RuntimeClock = .system) {
         self.store = store
         self.logger = logger
         self.clock = clock
@@ -19,7 +21,7 @@ public struct ChangeDesk: Sendable {
 
     /// Submits an order; returns it with its state (`accepted` or `rejected`).
     public func submit(_ submission: ChangeSubmission) throws -> ChangeOrder {
-        let now = clock()
+        let now = clock.date
         var s = submission
         s.orderRef = s.orderRef.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
         let facts = try gatherFacts(s)

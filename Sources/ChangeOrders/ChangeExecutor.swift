@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import Runtime
 import Store
+import Synchronization
 import UdtraekConfig
 
 /// What one pass of the executor did.
@@ -16,36 +18,42 @@ public struct ExecutionReport: Sendable, Equatable {
 /// or fails them (rolling back to the previous settings and raising the incident alarm);
 /// retires old SSH keys when their overlap ends. State lives in SQLite: an order carried
 /// out but not verified when the process stopped is verified at the next pass.
-public final class ChangeExecutor: @unchecked Sendable {
+///
+/// An order is due when the clock's wall-clock date reaches its time (orders are asked for
+/// at a date), so a stepped system clock moves what is due; how often it looks is the
+/// service's business, on monotonic time.
+public final class ChangeExecutor: Sendable {
     public let store: Store
     let probe: any ChangeProbe
     let logger: Logger
-    let clock: @Sendable () -> Date
-    private let passLock = NSLock()
+    /// The source of the dates orders and key overlaps are judged by.
+    public let clock: RuntimeClock
+    /// Where passes run (verification blocks on libssh2, the store on SQLite).
+    public let executor: BlockingExecutor
+    /// Held for a whole pass: passes never overlap.
+    private let passLock = Mutex(())
 
     public init(store: Store, probe: any ChangeProbe = SFTPChangeProbe(), logger: Logger = Logger(label: "udtraek.changes"),
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+                clock: RuntimeClock = .system, executor: BlockingExecutor = .shared) {
         self.store = store
         self.probe = probe
         self.logger = logger
         self.clock = clock
+        self.executor = executor
     }
 
-    /// One pass on a thread of its own (verification blocks on libssh2).
+    /// One pass, run as an executor job.
     public func runDue(now: Date? = nil) async throws -> ExecutionReport {
-        let result = await withCheckedContinuation { (done: CheckedContinuation<Result<ExecutionReport, any Error>, Never>) in
-            let thread = Thread { done.resume(returning: Result { try self.runDueBlocking(now: now) }) }
-            thread.stackSize = 1 << 20
-            thread.start()
-        }
-        return try result.get()
+        try await executor.run { try self.runDueBlocking(now: now) }
     }
 
     /// One pass on the calling thread, which may block. Passes never overlap.
     public func runDueBlocking(now: Date? = nil) throws -> ExecutionReport {
-        passLock.lock()
-        defer { passLock.unlock() }
-        let now = now ?? clock()
+        try passLock.withLock { _ throws -> ExecutionReport in try pass(now: now) }
+    }
+
+    private func pass(now: Date?) throws -> ExecutionReport {
+        let now = now ?? clock.date
         var report = ExecutionReport()
         report.retiredKeys = try retireEndedOverlaps(now: now)
         for order in try store.dueChangeOrders(now: now) {

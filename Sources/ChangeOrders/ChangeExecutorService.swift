@@ -1,54 +1,37 @@
 import Foundation
 import Logging
+import Runtime
 import ServiceLifecycle
 
-/// The executor inside `udtraek serve`: a pass every `interval` (and at once after
-/// `nudge()`, which the admin API calls for an order to be carried out now), until
-/// graceful shutdown. A pass in flight (a verification login) finishes.
-public final class ChangeExecutorService: Service, @unchecked Sendable {
+/// The executor inside `udtraek serve`: a `PeriodicService` that runs a pass every
+/// `interval` on the executor's clock, and at once after `nudge()` (the admin API calls it
+/// for an order accepted to be carried out now), until graceful shutdown or cancellation.
+/// A pass in flight (a verification login) finishes. Without service-lifecycle, run it in a
+/// task and cancel the task to stop it.
+public final class ChangeExecutorService: Service, Sendable {
     public let executor: ChangeExecutor
-    let interval: Duration
-    let logger: Logger
-    private let lock = NSLock()
-    private var nudged = false
+    let periodic: PeriodicService
 
     public init(executor: ChangeExecutor, interval: Duration = .seconds(15), logger: Logger = Logger(label: "udtraek.changes")) {
         self.executor = executor
-        self.interval = interval
-        self.logger = logger
-    }
-
-    /// Asks for a pass now (a new order due at once).
-    public func nudge() { lock.withLock { nudged = true } }
-
-    public func run() async throws {
-        await withGracefulShutdownHandler {
-            await self.loop(stop: { false })
-        } onGracefulShutdown: {
-            self.logger.notice("change executor stopping")
-        }
-    }
-
-    /// Runs until `stop()` returns true or the task is cancelled; for callers without service-lifecycle.
-    public func run(until stop: @escaping @Sendable () -> Bool) async { await loop(stop: stop) }
-
-    private func loop(stop: @escaping @Sendable () -> Bool) async {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully && !stop() {
+        periodic = PeriodicService(name: "change executor", clock: executor.clock, logger: logger, pass: {
             do {
                 let report = try await executor.runDue()
                 if report != ExecutionReport() {
                     logger.info("change pass", metadata: ["changes.completed": "\(report.completed)", "changes.failed": "\(report.failed)",
                                                           "changes.retired_keys": "\(report.retiredKeys)"])
                 }
+            } catch is CancellationError {
+                // Stopping before the pass started: nothing was done.
             } catch {
-                logger.error("change executor pass failed: \(error)")
+                logger.error("change executor pass failed: \(error); trying again in \(interval)")
             }
-            let end = ContinuousClock.now + interval
-            while ContinuousClock.now < end && !Task.isCancelled && !Task.isShuttingDownGracefully && !stop()
-                    && !lock.withLock({ nudged }) {
-                try? await Task.sleep(for: .milliseconds(250))
-            }
-            lock.withLock { nudged = false }
-        }
+            return interval
+        })
     }
+
+    /// Asks for a pass now (a new order due at once), or right after the one in flight.
+    public func nudge() { periodic.nudge() }
+
+    public func run() async throws { try await periodic.run() }
 }

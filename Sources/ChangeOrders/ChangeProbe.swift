@@ -23,8 +23,8 @@ public struct ProbeInput: Sendable {
     }
 }
 
-/// Checks that a carried-out change works; throws what does not. Blocking: runs on a
-/// thread of its own.
+/// Checks that a carried-out change works; throws what does not. Blocking: called inside
+/// the executor's pass, which runs as a `BlockingExecutor` job.
 public protocol ChangeProbe: Sendable {
     /// Returns what was checked, for the `verified` receipt.
     func verify(_ input: ProbeInput) throws -> String

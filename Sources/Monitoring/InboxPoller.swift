@@ -1,21 +1,24 @@
 import Foundation
+import Runtime
 import SFTPClient
+import Synchronization
 
 /// Reads inboxes and removes expired files, host by host: each host is handled by one
-/// worker thread that goes through its inboxes one after another over pooled sessions;
-/// different hosts proceed in parallel.
+/// thread that goes through its inboxes one after another over pooled sessions; different
+/// hosts proceed in parallel on the calling thread and the executor's free threads.
 struct InboxPoller: Sendable {
     let sessions: InboxSessions
     let parallelHosts: Int
+    let executor: BlockingExecutor
 
     static let hostWideCodes: Set<SFTPError.Code> = [.resolve, .connect, .connectTimeout, .handshake, .algorithmMismatch,
                                                       .hostKeyMismatch, .hostKeyNotPinned, .timeout, .disconnected]
 
-    /// Lists every target's folders. Blocking: call through `BlockingWork.run`.
+    /// Lists every target's folders. Blocking: call from a `BlockingExecutor` job.
     func list(_ targets: [InboxTarget]) -> [String: InboxListing] {
         let byHost = Dictionary(grouping: targets, by: \.host).sorted { $0.key < $1.key }
         let results = ResultBox<InboxListing>()
-        BlockingWork.forEach(count: byHost.count, width: parallelHosts) { i in
+        executor.forEach(count: byHost.count, width: parallelHosts) { i in
             let (host, targets) = byHost[i]
             let sessions = self.sessions.host(host)
             var hostFailure: InboxError?
@@ -41,7 +44,7 @@ struct InboxPoller: Sendable {
     func remove(_ work: [(target: InboxTarget, paths: [String])]) -> [String: [String: String?]] {
         let byHost = Dictionary(grouping: work, by: \.target.host).sorted { $0.key < $1.key }
         let results = ResultBox<(String, [String: String?])>()
-        BlockingWork.forEach(count: byHost.count, width: parallelHosts) { i in
+        executor.forEach(count: byHost.count, width: parallelHosts) { i in
             let sessions = self.sessions.host(byHost[i].key)
             for (target, paths) in byHost[i].value {
                 var outcome: [String: String?] = [:]
@@ -86,10 +89,9 @@ struct InboxPoller: Sendable {
     }
 }
 
-/// Results gathered from several worker threads.
-final class ResultBox<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [T] = []
-    func add(_ item: T) { lock.withLock { items.append(item) } }
-    var values: [T] { lock.withLock { items } }
+/// Results gathered from several threads.
+final class ResultBox<T: Sendable>: Sendable {
+    private let items = Mutex<[T]>([])
+    func add(_ item: T) { items.withLock { $0.append(item) } }
+    var values: [T] { items.withLock { $0 } }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SFTPClient
 import Store
+import Synchronization
 
 /// Why an inbox could not be read, and whether the whole host is affected.
 public struct InboxError: Error, Sendable {
@@ -12,12 +13,16 @@ public struct InboxError: Error, Sendable {
 }
 
 /// Open SFTP sessions kept from pass to pass, grouped by inbox host. A host's sessions
-/// are used by one thread at a time (the pass gives each host to one worker), so the
-/// host is never hit by parallel logins from the monitor.
-final class InboxSessions: @unchecked Sendable {
-    private let lock = NSLock()
-    private var hosts: [String: HostSessions] = [:]
-    private var opened = 0
+/// are used by one thread at a time (the pass gives each host to one worker, and the
+/// host's lock is held while a session is in use), so the host is never hit by parallel
+/// logins from the monitor.
+final class InboxSessions: Sendable {
+    private struct State {
+        var hosts: [String: HostSessions] = [:]
+        var opened = 0
+    }
+
+    private let state = Mutex(State())
     let environment: [String: String]
     let connectTimeout: Duration
     let operationTimeout: Duration
@@ -38,23 +43,28 @@ final class InboxSessions: @unchecked Sendable {
     }
 
     /// SSH sessions opened since start (a benchmark figure and a metric).
-    var sessionsOpened: Int { lock.withLock { opened } }
+    var sessionsOpened: Int { state.withLock { $0.opened } }
+
+    /// Sessions open now, over every host (tests check that a stop closes them).
+    var pooledSessions: Int {
+        state.withLock { Array($0.hosts.values) }.reduce(0) { $0 + $1.count }
+    }
 
     func host(_ key: String) -> HostSessions {
-        lock.withLock {
-            if let h = hosts[key] { return h }
+        state.withLock { s in
+            if let h = s.hosts[key] { return h }
             let h = HostSessions(owner: self)
-            hosts[key] = h
+            s.hosts[key] = h
             return h
         }
     }
 
-    func countOpened() { lock.withLock { opened += 1 } }
+    func countOpened() { state.withLock { $0.opened += 1 } }
 
     func closeAll() {
-        let all = lock.withLock { () -> [HostSessions] in
-            defer { hosts = [:] }
-            return Array(hosts.values)
+        let all = state.withLock { s -> [HostSessions] in
+            defer { s.hosts = [:] }
+            return Array(s.hosts.values)
         }
         all.forEach { $0.closeAll() }
     }
@@ -93,46 +103,57 @@ final class InboxSessions: @unchecked Sendable {
     }
 }
 
-/// The sessions of one host; used by one thread at a time.
-final class HostSessions: @unchecked Sendable {
+/// The sessions of one host. Its lock is held while a session is in use: one libssh2
+/// session is never used by two threads, and closing waits for the call in flight.
+final class HostSessions: Sendable {
+    private struct Pool {
+        var sessions: [String: (session: SFTPSession, used: UInt64)] = [:]
+        var tick: UInt64 = 0
+
+        mutating func drop(_ key: String) {
+            if let s = sessions.removeValue(forKey: key) { s.session.close() }
+        }
+
+        /// Keeps at most `limit` sessions: the least recently used are closed.
+        mutating func trim(to limit: Int) {
+            guard sessions.count > limit else { return }
+            let victims = sessions.sorted { $0.value.used < $1.value.used }.prefix(sessions.count - limit)
+            for (key, _) in victims { drop(key) }
+        }
+    }
+
     unowned let owner: InboxSessions
-    private var sessions: [String: (session: SFTPSession, used: UInt64)] = [:]
-    private var tick: UInt64 = 0
+    private let pool = Mutex(Pool())
 
     init(owner: InboxSessions) { self.owner = owner }
 
+    var count: Int { pool.withLock { $0.sessions.count } }
+
     /// Runs `body` with the login's session, opening one if needed. A pooled session the
     /// server closed since the last pass fails at its first call; it is replaced once.
-    func with<T>(_ login: InboxLogin, _ body: (SFTPSession) throws -> T) throws -> T {
-        let key = login.sessionKey
-        tick += 1
-        if let pooled = sessions[key] {
-            sessions[key] = (pooled.session, tick)
-            do { return try body(pooled.session) } catch let e as SFTPError where [.disconnected, .timeout].contains(e.code) {
-                drop(key)
+    func with<T: Sendable>(_ login: InboxLogin, _ body: (SFTPSession) throws -> T) throws -> T {
+        try pool.withLock { p throws -> T in
+            let key = login.sessionKey
+            p.tick += 1
+            if let pooled = p.sessions[key] {
+                p.sessions[key] = (pooled.session, p.tick)
+                do { return try body(pooled.session) } catch let e as SFTPError where [.disconnected, .timeout].contains(e.code) {
+                    p.drop(key)
+                }
+            }
+            let session = try owner.open(login)
+            p.sessions[key] = (session, p.tick)
+            p.trim(to: owner.maxPerHost)
+            do { return try body(session) } catch let e as SFTPError where [.disconnected, .timeout].contains(e.code) {
+                p.drop(key)
+                throw e
             }
         }
-        let session = try owner.open(login)
-        sessions[key] = (session, tick)
-        trim()
-        do { return try body(session) } catch let e as SFTPError where [.disconnected, .timeout].contains(e.code) {
-            drop(key)
-            throw e
-        }
-    }
-
-    func drop(_ key: String) {
-        if let s = sessions.removeValue(forKey: key) { s.session.close() }
     }
 
     func closeAll() {
-        for key in Array(sessions.keys) { drop(key) }
-    }
-
-    /// Keeps at most `maxPerHost` sessions: the least recently used are closed.
-    private func trim() {
-        guard sessions.count > owner.maxPerHost else { return }
-        let victims = sessions.sorted { $0.value.used < $1.value.used }.prefix(sessions.count - owner.maxPerHost)
-        for (key, _) in victims { drop(key) }
+        pool.withLock { p in
+            for key in Array(p.sessions.keys) { p.drop(key) }
+        }
     }
 }

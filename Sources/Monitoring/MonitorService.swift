@@ -1,73 +1,42 @@
 import Foundation
 import Logging
+import Runtime
 import ServiceLifecycle
 
-/// The monitor and the webhook sender as one swift-service-lifecycle `Service`: passes
-/// every `poll_interval` (read from the state at each pass, so `config apply` takes effect
-/// without a restart) and the webhook queue every `webhookInterval`, until graceful
-/// shutdown or cancellation. A pass in flight finishes; the sender stops between requests.
+/// The monitor and the webhook sender as one swift-service-lifecycle `Service`: two
+/// `PeriodicService`s side by side, so a slow webhook never holds up a monitoring pass.
+/// The monitor passes every `poll_interval` (read from the state after each pass, so
+/// `config apply` takes effect without a restart); the sender drains the webhook queue every
+/// `webhookInterval`. Both sleep on the monitor's and the sender's clocks (monotonic time:
+/// a stepped wall clock neither skips nor doubles a pass) and return on graceful shutdown
+/// and on cancellation; a pass in flight finishes, the sender stops between requests, and
+/// the monitor's pooled sessions are closed when its loop ends.
+///
+/// Without service-lifecycle, run it in a task and cancel the task to stop it.
 public struct PickupMonitorService: Service {
     public let monitor: PickupMonitor
     public let sender: WebhookSender
-    public var webhookInterval: Duration
-    let logger: Logger
+    /// The monitor's passes.
+    public let passes: PeriodicService
+    /// The webhook queue's passes.
+    public let webhooks: PeriodicService
 
     public init(monitor: PickupMonitor, sender: WebhookSender, webhookInterval: Duration = .seconds(2),
                 logger: Logger = Logger(label: "udtraek.monitor")) {
         self.monitor = monitor
         self.sender = sender
-        self.webhookInterval = webhookInterval
-        self.logger = logger
+        passes = monitor.periodicService(logger: logger)
+        webhooks = sender.periodicService(every: webhookInterval, logger: logger)
     }
+
+    /// Runs a monitor pass now (or right after the one in flight).
+    public func nudge() { passes.nudge() }
 
     public func run() async throws {
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.monitorLoop() }
-                group.addTask { await self.senderLoop() }
-            }
-        } onGracefulShutdown: {
-            logger.notice("pickup monitor stopping")
-        }
-        monitor.close()
-    }
-
-    /// Runs until `stop()` returns true or the task is cancelled; for callers without
-    /// service-lifecycle.
-    public func run(until stop: @escaping @Sendable () -> Bool) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.monitorLoop(stop: stop) }
-            group.addTask { await self.senderLoop(stop: stop) }
-        }
-        monitor.close()
-    }
-
-    private func monitorLoop(stop: @escaping @Sendable () -> Bool = { false }) async {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully && !stop() {
-            var interval = 60
-            do {
-                let report = try await monitor.runPass()
-                logger.debug("monitor pass", metadata: ["monitor.watched": "\(report.watched)", "monitor.seconds": "\(report.seconds)"])
-                interval = (try? monitor.store.configuration().monitoring.settings.pollIntervalSeconds) ?? 60
-            } catch {
-                logger.error("monitor pass failed: \(error)")
-            }
-            await sleep(.seconds(interval), stop: stop)
-        }
-    }
-
-    private func senderLoop(stop: @escaping @Sendable () -> Bool = { false }) async {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully && !stop() {
-            do { try await sender.sendDue() } catch { logger.error("webhook sender: \(error)") }
-            await sleep(webhookInterval, stop: stop)
-        }
-    }
-
-    /// Sleeps in short steps so a stop request is seen quickly.
-    private func sleep(_ duration: Duration, stop: @Sendable () -> Bool) async {
-        let end = ContinuousClock.now + duration
-        while ContinuousClock.now < end && !Task.isCancelled && !Task.isShuttingDownGracefully && !stop() {
-            try? await Task.sleep(for: min(.milliseconds(250), end - ContinuousClock.now))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await passes.run() }
+            group.addTask { try await webhooks.run() }
+            try await group.waitForAll()
         }
     }
 }

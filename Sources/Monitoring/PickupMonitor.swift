@@ -1,13 +1,16 @@
 import Foundation
 import Logging
+import Runtime
 import SFTPClient
 import Store
+import Synchronization
 
 /// Tunables of the monitor that are not operator configuration.
 public struct MonitorOptions: Sendable {
     public var connectTimeout: Duration
     public var operationTimeout: Duration
-    /// Inbox hosts polled at the same time (each by one thread, one session at a time).
+    /// Inbox hosts polled at the same time (the pass's own thread and free executor threads,
+    /// each host by one thread, one session at a time).
     public var parallelHosts: Int
     /// Idle sessions kept per host for receivers polled with their own keys.
     public var maxSessionsPerHost: Int
@@ -43,26 +46,36 @@ public struct PassReport: Sendable {
 /// reads the inboxes over SFTP (pooled sessions, one worker per host), drives each file's
 /// state machine, removes files past retention, and raises and resolves alarms, all
 /// recorded in SQLite so a restart picks up exactly where the last pass ended.
-public final class PickupMonitor: @unchecked Sendable {
+///
+/// Every date it judges by (deadlines, warnings, reminders, retention) is the clock's
+/// wall-clock date at the start of the pass; the pass's duration is measured on its
+/// monotonic time, so a stepped system clock moves the judgement, not the figures.
+public final class PickupMonitor: Sendable {
     public let store: Store
     let options: MonitorOptions
     let logger: Logger
     let environment: [String: String]
-    let clock: @Sendable () -> Date
-    public var schedule: PickupSchedule
+    /// The source of every date the monitor judges by and of its timings.
+    public let clock: RuntimeClock
+    /// Where passes run (libssh2 and SQLite block), with the hosts polled side by side.
+    public let executor: BlockingExecutor
+    public let schedule: PickupSchedule
     let sessions: InboxSessions
     let metrics = MonitorMetrics()
-    private let passLock = NSLock()
+    /// Held for a whole pass: passes never overlap.
+    private let passLock = Mutex(())
 
     public init(store: Store, options: MonitorOptions = MonitorOptions(), logger: Logger = Logger(label: "udtraek.monitor"),
                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                schedule: PickupSchedule = PickupSchedule(), clock: @escaping @Sendable () -> Date = { Date() }) {
+                schedule: PickupSchedule = PickupSchedule(), clock: RuntimeClock = .system,
+                executor: BlockingExecutor = .shared) {
         self.store = store
         self.options = options
         self.logger = logger
         self.environment = environment
         self.schedule = schedule
         self.clock = clock
+        self.executor = executor
         self.sessions = InboxSessions(environment: environment, connectTimeout: options.connectTimeout,
                                       operationTimeout: options.operationTimeout, maxPerHost: options.maxSessionsPerHost,
                                       logger: logger, keyOverlap: { try? store.keyOverlap(system: $0) })
@@ -76,18 +89,48 @@ public final class PickupMonitor: @unchecked Sendable {
     /// Closes the pooled sessions (at shutdown).
     public func close() { sessions.closeAll() }
 
-    /// One pass, run on a thread of its own (libssh2 and SQLite block).
+    /// One pass, run as an executor job (libssh2 and SQLite block).
     public func runPass(now: Date? = nil) async throws -> PassReport {
-        let result = await BlockingWork.run { Result { try self.runPassBlocking(now: now) } }
-        return try result.get()
+        try await executor.run { try self.runPassBlocking(now: now) }
+    }
+
+    /// The time between passes: `poll_interval` as the state says now (so `config apply`
+    /// takes effect at the next pass without a restart), or a minute when it cannot be read.
+    public func pollInterval() async -> Duration {
+        let seconds = try? await executor.run { [store] in try store.configuration().monitoring.settings.pollIntervalSeconds }
+        return .seconds(max(1, seconds ?? 60))
+    }
+
+    /// The monitor's loop: a pass at once, then one every `poll_interval` on the monitor's
+    /// clock (monotonic: a stepped wall clock neither adds nor skips a pass), until graceful
+    /// shutdown or cancellation; the pooled sessions are closed when it ends. A failed pass
+    /// is logged and tried again at the next poll.
+    public func periodicService(logger: Logger) -> PeriodicService {
+        PeriodicService(name: "pickup monitor", clock: clock, logger: logger, pass: { [self] in
+            do {
+                let report = try await runPass()
+                logger.debug("monitor pass", metadata: ["monitor.watched": "\(report.watched)", "monitor.seconds": "\(report.seconds)"])
+            } catch is CancellationError {
+                // Stopping before the pass started: nothing was done.
+            } catch {
+                logger.error("monitor pass failed: \(error); trying again at the next poll")
+            }
+            return await pollInterval()
+        }, onStop: { [self] in
+            close()
+            logger.notice("pickup monitor stopped")
+        })
     }
 
     /// One pass on the calling thread, which may block. Passes never overlap.
+    @discardableResult
     public func runPassBlocking(now: Date? = nil) throws -> PassReport {
-        passLock.lock()
-        defer { passLock.unlock() }
-        let started = ContinuousClock.now
-        let now = now ?? clock()
+        try passLock.withLock { _ throws -> PassReport in try pass(now: now) }
+    }
+
+    private func pass(now: Date?) throws -> PassReport {
+        let started = clock.now
+        let now = now ?? clock.date
         var report = PassReport()
         let config = try store.configuration()
         let monitoring = config.monitoring
@@ -112,7 +155,7 @@ public final class PickupMonitor: @unchecked Sendable {
             targets[name] = InboxTarget.make(system: system, logins: monitoring.settings.logins, directories: ordered)
         }
         report.inboxes = targets.count
-        let poller = InboxPoller(sessions: sessions, parallelHosts: options.parallelHosts)
+        let poller = InboxPoller(sessions: sessions, parallelHosts: options.parallelHosts, executor: executor)
         let listings = poller.list(Array(targets.values))
         report.unreachable = listings.values.filter { $0.error != nil }.map(\.system).sorted()
 
@@ -193,8 +236,7 @@ public final class PickupMonitor: @unchecked Sendable {
         metrics.update(active: stillActive, openAlarms: try store.alarms(openOnly: true, limit: 1_000_000), now: now)
         report.sessionsOpened = sessions.sessionsOpened
         metrics.sessionsOpened(report.sessionsOpened)
-        let elapsed = ContinuousClock.now - started
-        report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        report.seconds = started.duration(to: clock.now).inSeconds
         metrics.passDuration(report.seconds)
         return report
     }
@@ -302,7 +344,7 @@ public final class PickupMonitor: @unchecked Sendable {
     /// slot. Raised once per (extract, slot); resolved when an operator acknowledges it.
     @discardableResult
     public func extractMissed(extract: String, slot: Date, reason: String, now: Date? = nil) throws -> AlarmNotice? {
-        let now = now ?? clock()
+        let now = now ?? clock.date
         let config = try store.configuration()
         let system = config.extracts.first { $0.name == extract }?.system
         let notifier = AlarmNotifier(webhooks: config.monitoring.settings.webhooks, logger: logger)
@@ -322,7 +364,7 @@ public final class PickupMonitor: @unchecked Sendable {
     @discardableResult
     public func serviceTargetBreached(service: String, breaches: Int, calls: Int, share: Double, threshold: Double,
                                       now: Date? = nil) throws -> AlarmNotice? {
-        let now = now ?? clock()
+        let now = now ?? clock.date
         let config = try store.configuration()
         let notifier = AlarmNotifier(webhooks: config.monitoring.settings.webhooks, logger: logger)
         let day = String(AlarmPlanner.iso(now).prefix(10))
@@ -342,7 +384,7 @@ public final class PickupMonitor: @unchecked Sendable {
     public func acknowledge(alarmId: Int64, by actor: String, note: String = "", now: Date? = nil) throws -> [AlarmNotice] {
         let webhooks = try store.configuration().monitoring.settings.webhooks
         let notifier = AlarmNotifier(webhooks: webhooks, logger: logger)
-        let notices = try store.acknowledgeAlarm(id: alarmId, by: actor, note: note, now: now ?? clock(),
+        let notices = try store.acknowledgeAlarm(id: alarmId, by: actor, note: note, now: now ?? clock.date,
                                                  notify: { notifier.webhookRows($0) })
         notices.forEach(notifier.log)
         return notices

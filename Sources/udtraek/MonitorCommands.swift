@@ -175,7 +175,7 @@ struct MonitorCommand: ParsableCommand {
         }
     }
 
-    struct Pass: ParsableCommand {
+    struct Pass: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "pass", abstract: "Run one monitoring pass now and send due webhooks.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "JSON for scripts.") var json = false
@@ -186,24 +186,20 @@ struct MonitorCommand: ParsableCommand {
             var seconds: Double
         }
 
-        func run() throws {
+        func run() async throws {
             global.bootstrapLogging()
             let store = try Store(stateDirectory: global.stateDirectory)
             let monitor = PickupMonitor(store: store)
-            let r = try monitor.runPassBlocking()
-            monitor.close()
-            let sender = WebhookSender(store: store)
-            let box = SendBox()
-            let done = DispatchSemaphore(value: 0)
-            Task { box.sent = (try? await sender.sendDue()) ?? 0; done.signal() }
-            done.wait()
+            defer { monitor.close() }
+            let r = try await monitor.runPass()
+            let sent = (try? await WebhookSender(store: store).sendDue()) ?? 0
             let s = Summary(tracked: r.tracked, watched: r.watched, inboxes: r.inboxes, collectedOnTime: r.collectedOnTime,
                             collectedLate: r.collectedLate, warned: r.warned, breached: r.breached, expired: r.expired,
                             alarmEvents: r.notices.count, sessionsOpened: r.sessionsOpened, unreachable: r.unreachable, seconds: r.seconds)
             if json { try Output(json: true).emit([s], columns: [], empty: ""); return }
             print("Pass over \(r.inboxes) inboxes (\(r.watched) files watched, \(r.tracked) newly tracked) in \(String(format: "%.2f", r.seconds)) s: "
                   + "\(r.collectedOnTime) collected on time, \(r.collectedLate) late, \(r.warned) warnings, \(r.breached) breaches, "
-                  + "\(r.expired) removed by retention; \(r.notices.count) alarm events; \(box.sent) webhook deliveries attempted.")
+                  + "\(r.expired) removed by retention; \(r.notices.count) alarm events; \(sent) webhook deliveries attempted.")
             if !r.unreachable.isEmpty { print("Unreachable: \(r.unreachable.joined(separator: ", "))") }
         }
     }
@@ -222,9 +218,4 @@ struct MonitorCommand: ParsableCommand {
             ], empty: "No webhook deliveries.")
         }
     }
-}
-
-/// Carries a result out of a Task in a synchronous command.
-final class SendBox: @unchecked Sendable {
-    var sent = 0
 }

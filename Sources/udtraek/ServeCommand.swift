@@ -68,22 +68,23 @@ struct ServeCommand: AsyncParsableCommand {
 
         let scheduler = ExtractScheduler(store: store, runner: runner, logger: Logger(label: "udtraek.scheduler"),
                                          maxConcurrentRuns: concurrentRuns, clock: clock)
-        let monitor = PickupMonitor(store: store, logger: Logger(label: "udtraek.monitor"))
-        let webhooks = WebhookSender(store: store)
+        let monitor = PickupMonitor(store: store, logger: Logger(label: "udtraek.monitor"), clock: clock, executor: executor)
+        let webhooks = WebhookSender(store: store, clock: clock, executor: executor)
         scheduler.extractNotProduced = { extract, slot, reason in
             do { _ = try monitor.extractMissed(extract: extract, slot: slot, reason: reason) } catch {
                 logger.error("cannot raise the missing-extract alarm for \(extract): \(error)")
             }
         }
-        let changes = ChangeExecutorService(executor: ChangeExecutor(store: store, logger: Logger(label: "udtraek.changes")))
+        let changes = ChangeExecutorService(executor: ChangeExecutor(store: store, logger: Logger(label: "udtraek.changes"),
+                                                                     clock: clock, executor: executor))
         let delivery = DeliveryWorker(delivery: DeliveryService(store: store, logger: Logger(label: "udtraek.delivery"), clock: clock),
                                       poll: .clampedSeconds(poll), clock: clock, logger: Logger(label: "udtraek.delivery"))
         if once {
             try await scheduler.runOnce()
-            let changed = try changes.executor.runDueBlocking()
+            let changed = try await changes.executor.runDue()
             logger.notice("change orders: completed \(changed.completed), failed \(changed.failed), old keys retired \(changed.retiredKeys)")
             try await delivery.deliverDue()
-            let pass = try monitor.runPassBlocking()
+            let pass = try await monitor.runPass()
             monitor.close()
             let sent = try await webhooks.sendDue()
             logger.notice("monitor pass: \(pass.watched) files watched; \(sent) webhooks sent")

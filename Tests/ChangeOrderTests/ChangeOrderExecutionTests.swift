@@ -1,12 +1,15 @@
 import ChangeOrders
 import Foundation
+import Logging
+import Runtime
+import ServiceLifecycle
 import SFTPClient
 import Store
 import Testing
 import UdtraekTesting
 
 /// Carrying out, verifying against the real sshd, rolling back, the incident alarm, and
-/// SSH key rotation with an overlap. Time is the fixture's clock.
+/// SSH key rotation with an overlap. Time is the fixture's manual clock.
 @Suite struct ChangeOrderExecutionTests {
     @Test func executedAtTheRequestedTimeAndVerified() async throws {
         let fx = try ChangeOrderFixture()
@@ -18,12 +21,12 @@ import UdtraekTesting
         #expect(order.executeAt == at)
 
         // Before its time: nothing happens.
-        fx.now = at.addingTimeInterval(-60)
+        fx.manual.advance(toDate: at.addingTimeInterval(-60))
         #expect(try await fx.executor.runDue() == ExecutionReport())
         #expect(try fx.store.changeOrder(id: order.id!)?.state == .accepted)
         #expect(try fx.store.configuration().monitoring.receiver("modtager")?.rules.first?.collectWithinSeconds == 4 * 3600)
 
-        fx.now = at
+        fx.manual.advance(toDate: at)
         let report = try await fx.executor.runDue()
         #expect(report.completed == [order.id!])
         #expect(try fx.receipts(order) == [.received, .accepted, .carriedOut, .verified, .completed])
@@ -131,9 +134,9 @@ import UdtraekTesting
         #expect(try fx.deliver("D2").outcome == .delivered)
 
         // Not yet retired before the overlap ends; retired after, with a receipt and an audit row.
-        fx.now = overlap.retireAt.addingTimeInterval(-1)
+        fx.manual.advance(toDate: overlap.retireAt.addingTimeInterval(-1))
         #expect(try await fx.executor.runDue().retiredKeys.isEmpty)
-        fx.now = overlap.retireAt
+        fx.manual.advance(toDate: overlap.retireAt)
         #expect(try await fx.executor.runDue().retiredKeys == ["modtager"])
         #expect(try fx.store.keyOverlap(system: "modtager") == nil)
         #expect(try fx.receipts(order).last == .keyRetired)
@@ -145,5 +148,97 @@ import UdtraekTesting
         #expect(refused.errorCode == "authentication" || (refused.error ?? "").contains("refused the key"))
         try fx.sshd.authorizeKey(system: "modtager", publicKeyPath: newKey + ".pub")
         #expect(try fx.deliver("D4").outcome == .delivered)
+    }
+}
+
+/// The executor as a service in `serve`: a periodic service on the fixture's manual clock.
+/// At rest it sleeps on that clock, so `waitForSleepers(atLeast: 1)` after an advance means
+/// the pass that advance started is over.
+@Suite struct ChangeExecutorServiceTests {
+    static let logger = Logger(label: "test")
+
+    static func service(_ fx: ChangeOrderFixture, every interval: Duration = .seconds(60)) -> ChangeExecutorService {
+        ChangeExecutorService(executor: fx.executor, interval: interval, logger: logger)
+    }
+
+    @Test func stopsOnCancellation() async throws {
+        let fx = try ChangeOrderFixture()
+        defer { fx.tearDown() }
+        let task = Task { try await Self.service(fx).run() }
+        await fx.manual.waitForSleepers(atLeast: 1)
+        task.cancel()
+        try await task.value
+    }
+
+    @Test func stopsOnGracefulShutdown() async throws {
+        let fx = try ChangeOrderFixture()
+        defer { fx.tearDown() }
+        let group = ServiceGroup(configuration: .init(services: [.init(service: Self.service(fx))], logger: Self.logger))
+        let task = Task { try await group.run() }
+        await fx.manual.waitForSleepers(atLeast: 1)
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    @Test func aNudgeRunsAPassNow() async throws {
+        let fx = try ChangeOrderFixture()
+        defer { fx.tearDown() }
+        let service = Self.service(fx, every: .seconds(3600))
+        try await withRunning(service) {
+            await fx.manual.waitForSleepers(atLeast: 1)
+            let order = try fx.submit(.monitoring, orderRef: "B-400", ChangeRequest(collectWithin: "2h"))
+            #expect(order.state == .accepted)
+            let asleepSince = fx.manual.now
+            service.nudge()
+            try await fx.eventually("the nudged pass completes the order") { try fx.state(order) == .completed }
+            #expect(fx.manual.now == asleepSince, "the clock did not move: the nudge ran the pass")
+        }
+    }
+
+    @Test func anOrderDueInTenMinutesIsCarriedOutWhenTheClockReachesIt() async throws {
+        let fx = try ChangeOrderFixture()
+        defer { fx.tearDown() }
+        let at = fx.now.addingTimeInterval(600)
+        let order = try fx.submit(.monitoring, orderRef: "B-401", at: at, ChangeRequest(collectWithin: "2h"))
+        try await withRunning(Self.service(fx)) {
+            await fx.manual.waitForSleepers(atLeast: 1)
+            fx.manual.advance(by: .seconds(540))
+            await fx.manual.waitForSleepers(atLeast: 1)
+            #expect(try fx.state(order) == .accepted, "a pass at 9 minutes leaves it")
+            fx.manual.advance(by: .seconds(59))
+            #expect(fx.manual.sleeperCount == 1, "no pass between two polls")
+            fx.manual.advance(by: .seconds(1))
+            await fx.manual.waitForSleepers(atLeast: 1)
+            #expect(try fx.state(order) == .completed)
+            let carried = try #require(try fx.store.changeReceipts(orderId: order.id!).first { $0.kind == .carriedOut })
+            #expect(carried.at == at)
+        }
+    }
+
+    /// Fault: the system clock steps forward an hour while an order waits for its time, ten
+    /// minutes away. Orders are asked for at a date, so on the new date it is due: the next
+    /// pass carries it out. That pass comes at the service's cadence on monotonic time (the
+    /// step wakes nothing), the order is carried out once (a later pass finds nothing to
+    /// do), and every receipt is dated on the new clock.
+    @Test func wallClockSteppingForwardAnHour() async throws {
+        let fx = try ChangeOrderFixture()
+        defer { fx.tearDown() }
+        let order = try fx.submit(.monitoring, orderRef: "B-402", at: fx.now.addingTimeInterval(600), ChangeRequest(collectWithin: "2h"))
+        try await withRunning(Self.service(fx)) {
+            await fx.manual.waitForSleepers(atLeast: 1)
+            fx.manual.stepWallClock(by: 3600)
+            #expect(fx.manual.sleeperCount == 1, "the step wakes nothing")
+            fx.manual.advance(by: .seconds(59))
+            #expect(fx.manual.sleeperCount == 1)
+            #expect(try fx.state(order) == .accepted)
+            fx.manual.advance(by: .seconds(1))
+            await fx.manual.waitForSleepers(atLeast: 1)
+            #expect(try fx.state(order) == .completed, "due on the new date")
+            fx.manual.advance(by: .seconds(60))
+            await fx.manual.waitForSleepers(atLeast: 1)
+            let receipts = try fx.store.changeReceipts(orderId: order.id!)
+            #expect(receipts.map(\.kind) == [.received, .accepted, .carriedOut, .verified, .completed], "carried out once")
+            #expect(receipts.filter { $0.kind != .received && $0.kind != .accepted }.allSatisfy { $0.at == fx.now.addingTimeInterval(-60) })
+        }
     }
 }

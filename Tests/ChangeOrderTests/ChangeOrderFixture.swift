@@ -1,6 +1,7 @@
 import ChangeOrders
 import Delivery
 import Foundation
+import Runtime
 import SFTPClient
 import Store
 import UdtraekTesting
@@ -9,20 +10,18 @@ import Glibc
 #endif
 
 /// A state directory with one receiver system whose inbox is on a private sshd, a desk
-/// and an executor with an injected clock, and a verification probe with short timeouts.
+/// and an executor on a manual clock the test moves, and a verification probe with short
+/// timeouts.
 final class ChangeOrderFixture: @unchecked Sendable {
     let directory: String
     let store: Store
     let sshd: LocalSSHD
     var system: ReceiverSystem
     var monitoring = MonitoringConfiguration()
-    let clockLock = NSLock()
-    private var _now = Date(timeIntervalSince1970: 1_795_000_000) // 2026-11-18
+    /// The desk's and the executor's clock; `manual.advance(toDate:)` moves it.
+    let manual = ManualClock(start: Date(timeIntervalSince1970: 1_795_000_000)) // 2026-11-18
 
-    var now: Date {
-        get { clockLock.withLock { _now } }
-        set { clockLock.withLock { _now = newValue } }
-    }
+    var now: Date { manual.date }
 
     init() throws {
         directory = NSTemporaryDirectory() + "udtraek-changes-\(UUID().uuidString)"
@@ -50,11 +49,25 @@ final class ChangeOrderFixture: @unchecked Sendable {
             audit: AuditEntry(at: Date(), actor: "test", action: "config.apply", subject: "fixture", detail: ""))
     }
 
-    var desk: ChangeDesk { ChangeDesk(store: store, clock: { [unowned self] in self.now }) }
+    var desk: ChangeDesk { ChangeDesk(store: store, clock: manual.clock) }
 
     var executor: ChangeExecutor {
         ChangeExecutor(store: store, probe: SFTPChangeProbe(connectTimeout: .seconds(3), operationTimeout: .seconds(5)),
-                       clock: { [unowned self] in self.now })
+                       clock: manual.clock)
+    }
+
+    func state(_ order: ChangeOrder) throws -> ChangeOrderState? {
+        try store.changeOrder(id: order.id!)?.state
+    }
+
+    /// Waits until `condition` holds, for work on other threads; the bound (60 s of real
+    /// time) only matters when the test is failing anyway.
+    func eventually(_ what: String, _ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while try !condition() {
+            guard ContinuousClock.now < deadline else { throw HarnessError("gave up waiting: \(what)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     func submit(_ kind: ChangeKind, system: String = "modtager", orderRef: String? = "B-1", at: Date? = nil, reason: String = "test",

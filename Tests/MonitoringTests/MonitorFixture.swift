@@ -1,6 +1,7 @@
 import Delivery
 import Foundation
 import Monitoring
+import Runtime
 import SFTPClient
 import Store
 import UdtraekTesting
@@ -64,8 +65,10 @@ final class MonitorFixture: @unchecked Sendable {
         try apply()
     }
 
-    func monitor(options: MonitorOptions = MonitorOptions(connectTimeout: .seconds(3), operationTimeout: .seconds(5))) -> PickupMonitor {
-        PickupMonitor(store: store, options: options)
+    /// A monitor with short SSH timeouts; its dates and timings come from `clock`.
+    func monitor(options: MonitorOptions = MonitorOptions(connectTimeout: .seconds(3), operationTimeout: .seconds(5)),
+                 clock: RuntimeClock = ManualClock().clock) -> PickupMonitor {
+        PickupMonitor(store: store, options: options, clock: clock)
     }
 
     /// Delivers a small file through the real delivery path; returns the delivery.

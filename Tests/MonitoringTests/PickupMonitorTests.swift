@@ -1,5 +1,6 @@
 import Foundation
 import Monitoring
+import Runtime
 import Store
 import Testing
 import UdtraekTesting
@@ -109,24 +110,38 @@ import Glibc
         defer { fx.tearDown() }
         try fx.watch(signal: .read, rules: [Self.hourRule])
         let d = try fx.deliver("read.dat")
+        let t = try #require(d.finishedAt)
+        let delivered = Int(t.timeIntervalSince1970)
         let path = fx.inbox() + "/read.dat"
-        // Make the times unambiguous: written 10 s before the delivery ended (relatime
-        // updates atime on the next read because atime <= mtime).
-        let before = timespec(tv_sec: Int(d.finishedAt!.timeIntervalSince1970) - 10, tv_nsec: 0)
-        var times = [before, before]
-        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
-        let monitor = fx.monitor()
-        try monitor.pass(at: Date())
-        #expect(try fx.pickup("read.dat")?.state == .awaiting, "the monitor's own stat must not count as a read")
-        Thread.sleep(forTimeInterval: 1.1)
-        _ = try Data(contentsOf: URL(fileURLWithPath: path))
-        var st = stat()
-        stat(path, &st)
-        #expect(st.st_atim.tv_sec > Int(d.finishedAt!.timeIntervalSince1970), "this file system does not update access times")
-        #expect(try monitor.pass(at: Date()).collectedOnTime == 1)
+        // The file's times as the receiver's server holds them, set explicitly so nothing
+        // depends on when the test runs: written 10 s before the delivery ended.
+        try Self.setTimes(path, access: delivered - 10, modification: delivered - 10)
+        let manual = ManualClock(start: t + 60)
+        let monitor = fx.monitor(clock: manual.clock)
+        try monitor.runPassBlocking()
+        #expect(try fx.pickup("read.dat")?.state == .awaiting, "the monitor's own listing must not count as a read")
+        #expect(try Self.accessTime(path) == delivered - 10, "listing the inbox leaves the access time alone")
+
+        // The receiver reads the file 30 s after the delivery: its server records the access time.
+        try Self.setTimes(path, access: delivered + 30, modification: delivered - 10)
+        manual.advance(by: .seconds(60))
+        #expect(try monitor.runPassBlocking().collectedOnTime == 1)
         let p = try #require(try fx.pickup("read.dat"))
         #expect(p.state == .collectedOnTime && p.collectionDetail?.hasPrefix("read") == true)
+        #expect(p.collectedAt == Date(timeIntervalSince1970: Double(delivered + 30)), "collected when it was read, not when the pass saw it")
         #expect(fx.inboxNames().contains("read.dat"), "the file stays where the receiver left it")
+    }
+
+    /// Sets a file's access and modification time, in whole seconds.
+    static func setTimes(_ path: String, access: Int, modification: Int) throws {
+        var times = [timespec(tv_sec: access, tv_nsec: 0), timespec(tv_sec: modification, tv_nsec: 0)]
+        guard utimensat(AT_FDCWD, path, &times, 0) == 0 else { throw HarnessError("utimensat \(path): errno \(errno)") }
+    }
+
+    static func accessTime(_ path: String) throws -> Int {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw HarnessError("stat \(path): errno \(errno)") }
+        return st.st_atim.tv_sec
     }
 
     @Test func receiptFileAndMovedFolderSignals() throws {
@@ -190,7 +205,7 @@ import Glibc
         try fx.watch(rules: [Self.hourRule])
         fx.systems[0].hostKeyFingerprints = ["SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]
         try fx.apply()
-        try fx.monitor().pass(at: Date())
+        try fx.monitor().runPassBlocking()
         let alarm = try #require(try fx.alarms(.hostKeyMismatch).first)
         #expect(alarm.isOpen && alarm.severity == .critical)
     }
@@ -198,14 +213,15 @@ import Glibc
     @Test func sessionsArePerHostAndReused() throws {
         let shared = try MonitorFixture(systems: ["a", "b", "c"], sharedLogin: true)
         defer { shared.tearDown() }
+        var t = Date(timeIntervalSince1970: 0)
         for s in ["a", "b", "c"] {
             try shared.watch(s, rules: [Self.hourRule])
-            try shared.deliver("f-\(s)", to: s)
+            t = try #require(try shared.deliver("f-\(s)", to: s).finishedAt)
         }
         let m1 = shared.monitor()
-        try m1.pass(at: Date())
+        try m1.pass(at: t + 60)
         try shared.collect("f-b", "b")
-        let r = try m1.pass(at: Date())
+        let r = try m1.pass(at: t + 120)
         #expect(r.collectedOnTime == 1 && r.inboxes == 3)
         #expect(m1.sessionsOpened == 1, "one monitoring login for the host, kept across passes")
 
@@ -213,11 +229,11 @@ import Glibc
         defer { own.tearDown() }
         for s in ["a", "b"] {
             try own.watch(s, rules: [Self.hourRule])
-            try own.deliver("f-\(s)", to: s)
+            t = try #require(try own.deliver("f-\(s)", to: s).finishedAt)
         }
         let m2 = own.monitor()
-        try m2.pass(at: Date())
-        try m2.pass(at: Date())
+        try m2.pass(at: t + 60)
+        try m2.pass(at: t + 120)
         #expect(m2.sessionsOpened == 2, "one per receiver key, reused on the second pass")
     }
 
