@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Store
-import UdtraekConfig
 
 /// What one pass of the executor did.
 public struct ExecutionReport: Sendable, Equatable {
