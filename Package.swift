@@ -110,7 +110,7 @@ let package = Package(
         .target(
             name: "ChangeOrders",
             dependencies: [
-                "Store", "SFTPClient", "Monitoring", "UdtraekConfig",
+                "Store", "SFTPClient", "Monitoring",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -188,6 +188,10 @@ let package = Package(
         ]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "BusinessCalendar",
                                                             .product(name: "Metrics", package: "swift-metrics")]),
+        // Hostile input through the real entry points: the CLI process, configuration files.
+        .testTarget(name: "HostileInputTests", dependencies: [
+            "UdtraekTesting", "UdtraekConfig", "Store", "SFTPClient", "SourceStubs", "BusinessCalendar",
+        ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "Gzip", "BusinessCalendar", "UdtraekTesting",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "Logging", package: "swift-log")]),

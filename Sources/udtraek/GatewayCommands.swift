@@ -29,7 +29,7 @@ struct GatewayCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             if let system, try !store.configuration().systems.contains(where: { $0.name == system }),
                try store.gatewayCalls(limit: 1, system: system).isEmpty {
                 throw Failure("there is no system named '\(system)'; see `udtraek systems`")
@@ -58,7 +58,7 @@ struct GatewayCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             let rows = OperationTargetReport.reports(try store.gatewayServiceSummary(since: Date().addingTimeInterval(-hours * 3600)))
             try Output(json: json).emit(rows, columns: [
                 ("OPERATION", \.operation), ("SERVICE", \.service),
