@@ -190,7 +190,7 @@ let package = Package(
                                                             .product(name: "Metrics", package: "swift-metrics")]),
         // Hostile input through the real entry points: the CLI process, configuration files.
         .testTarget(name: "HostileInputTests", dependencies: [
-            "UdtraekTesting", "UdtraekConfig", "Store", "SFTPClient", "SourceStubs", "BusinessCalendar",
+            "UdtraekTesting", "UdtraekConfig", "Store", "SFTPClient", "SourceStubs", "BusinessCalendar", "Delivery",
         ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "Gzip", "BusinessCalendar", "UdtraekTesting",
                                                   .product(name: "Hummingbird", package: "hummingbird"),

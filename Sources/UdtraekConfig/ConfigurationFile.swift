@@ -20,12 +20,13 @@ public struct ConfigurationFile: Sendable {
 
     /// Reads and validates `path`. Throws `ConfigurationError` listing every problem.
     ///
-    /// With `checkingFiles` (the default, and what `config check` and `config apply` do) the
+    /// With `checkingFiles` (what `config check`, `config apply` and the demo ask for) the
     /// files the configuration names are checked too, by the rules the service applies when
     /// it uses them: private keys (`PrivateKeyFile`: exists, a regular file, owner-only, a
     /// key) and secret files (`SecretSource`: a regular file only its owner can read).
+    /// Without it (test fixtures that describe systems on paper) only the text is checked.
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            checkingFiles: Bool = true) throws -> ConfigurationFile {
+                            checkingFiles: Bool = false) throws -> ConfigurationFile {
         func refuse(_ message: String) -> ConfigurationError {
             ConfigurationError(issues: [ConfigurationIssue(file: path, line: 1, column: 1, key: "", message: message)])
         }
@@ -44,7 +45,7 @@ public struct ConfigurationFile: Sendable {
 
     /// Validates configuration text as if it were the file at `path` (relative paths in it
     /// are relative to `path`'s directory). The files it names are checked only with
-    /// `checkingFiles`, off by default here, for tests that describe systems on paper.
+    /// `checkingFiles` (see `load`).
     public static func parse(_ text: String, path: String, environment: [String: String] = [:],
                              checkingFiles: Bool = false) throws -> ConfigurationFile {
         let issues = IssueCollector(file: path)

@@ -16,7 +16,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let path = file ?? global.configFile
-            let loaded = try ConfigurationFile.load(path: path)
+            let loaded = try ConfigurationFile.load(path: path, checkingFiles: true)
             let s = loaded.snapshot
             print("\(path) is valid: \(s.municipalities.count) municipalities, \(s.systems.count) systems, \(s.agreements.count) agreements.")
         }
@@ -35,7 +35,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let path = file ?? global.configFile
-            let loaded = try ConfigurationFile.load(path: path)
+            let loaded = try ConfigurationFile.load(path: path, checkingFiles: true)
             let store = try global.openStore(creating: true)
             let diff = try loaded.apply(to: store, actor: actor, dryRun: dryRun)
             if diff.isEmpty {

@@ -26,7 +26,7 @@ struct DemoCommand: ParsableCommand {
         global.bootstrapLogging()
         let configFile = global.configFile
         // Keys are checked after the step that makes the missing ones.
-        var loaded = try ConfigurationFile.load(path: configFile, checkingFiles: false)
+        var loaded = try ConfigurationFile.load(path: configFile)
         let local = loaded.snapshot.systems.filter { ["127.0.0.1", "localhost"].contains($0.sftpHost) }
         guard let first = local.first else { throw Failure("No system in \(configFile) has its inbox on 127.0.0.1; nothing to demonstrate.") }
         guard local.allSatisfy({ $0.sftpPort == first.sftpPort }) else {
@@ -43,7 +43,7 @@ struct DemoCommand: ParsableCommand {
             print("  made \(system.privateKeyPath) for \(system.name)")
         }
         local.forEach { print("  \($0.name): \($0.privateKeyPath)") }
-        loaded = try ConfigurationFile.load(path: configFile)
+        loaded = try ConfigurationFile.load(path: configFile, checkingFiles: true)
 
         step("Private sshd")
         // Something else on the port would answer in place of the demo's sshd, and the

@@ -112,6 +112,25 @@ import UdtraekTesting
         }
     }
 
+    /// The other side of the port check: with the port free, the demo's own sshd takes it,
+    /// says so in its log, and the demo delivers to it.
+    @Test func theDemoRunsWhenItsPortIsFree() async throws {
+        try await HostileFixture.with { fx in
+            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            try FileManager.default.createDirectory(atPath: fx.directory + "/demo", withIntermediateDirectories: true)
+            for name in ["ssh_host_ed25519_key", "ssh_host_ed25519_key.pub"] {
+                try FileManager.default.copyItem(atPath: repository.appendingPathComponent("Config/demo/\(name)").path,
+                                                 toPath: fx.directory + "/demo/\(name)")
+            }
+            chmod(fx.directory + "/demo/ssh_host_ed25519_key", 0o600)
+            let port = try LocalSSHD.freePort()
+            try fx.writeConfig(["systems[0].inbox.port": "\(port)", "systems[0].inbox.user": LocalSSHD.loginUser])
+            let demo = try await fx.cli(["demo"])
+            #expect(demo.status == 0, "\(demo)")
+            #expect(demo.output.contains("sshd on 127.0.0.1:\(port)") && demo.output.contains("delivered"), "\(demo)")
+        }
+    }
+
     /// The demo, with 127.0.0.1:PORT taken, delivered to whatever listened there.
     @Test func theDemoStopsWhenItsPortIsTaken() async throws {
         try await HostileFixture.with { fx in

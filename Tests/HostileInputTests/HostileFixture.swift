@@ -147,6 +147,9 @@ struct HostileFixture {
     static func config(_ overrides: [String: String]) -> String {
         let values = Dictionary(defaults.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         func v(_ key: String) -> String { quote(overrides[key] ?? values[key] ?? "") }
+        // Only when a test sets it: the fixture's key has no passphrase, and the demo
+        // delivers with it.
+        let passphrase = overrides["systems[0].inbox.passphrase_env"].map { "\n      passphrase_env: \(quote($0))" } ?? ""
         return """
         platform:
           sender: \(v("platform.sender"))
@@ -166,8 +169,7 @@ struct HostileFixture {
               port: \(v("systems[0].inbox.port"))
               user: \(v("systems[0].inbox.user"))
               path: \(v("systems[0].inbox.path"))
-              private_key: \(v("systems[0].inbox.private_key"))
-              passphrase_env: \(v("systems[0].inbox.passphrase_env"))
+              private_key: \(v("systems[0].inbox.private_key"))\(passphrase)
               host_key_fingerprints: [\(v("systems[0].inbox.host_key_fingerprints[0]"))]
               existing_target: \(v("systems[0].inbox.existing_target"))
             monitoring:
