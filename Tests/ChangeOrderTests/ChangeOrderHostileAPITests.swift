@@ -11,21 +11,20 @@ import Testing
 /// killed `serve` (curl got an empty reply). It is a 422 with the reason, and the server
 /// answers the next request.
 @Suite struct ChangeOrderHostileAPITests {
-    static let token = "0123456789abcdef0123456789abcdef"
-
+    /// The rejection reasons of a 422 answer.
     static func reasons(_ response: TestResponse) throws -> [String] {
-        let answer = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
-        let receipts = try #require(answer["receipts"] as? [[String: Any]])
+        let receipts = try #require(try ChangeOrderInterfaceTests.json(response)["receipts"] as? [[String: Any]])
         return receipts.last?["reasons"] as? [String] ?? []
     }
 
     @Test func anOverflowingDurationIsA422WithTheReason() async throws {
         let fx = try ChangeOrderFixture()
         defer { fx.tearDown() }
-        let tokens = try OperatorTokens([APIToken(name: "ops", secret: SecretSource(env: "OPS_TOKEN"))], environment: ["OPS_TOKEN": Self.token])
-        let api = AdminAPI(store: fx.store, runner: ExtractRunner(store: fx.store, stateDirectory: fx.directory + "/spool"), tokens: tokens,
+        let token = ChangeOrderInterfaceTests.token
+        let api = AdminAPI(store: fx.store, runner: ExtractRunner(store: fx.store, stateDirectory: fx.directory + "/spool"),
+                           tokens: try OperatorTokens([APIToken(name: "ops", secret: SecretSource(env: "T"))], environment: ["T": token]),
                            changeDesk: fx.desk)
-        let auth: HTTPFields = [.authorization: "Bearer \(Self.token)", .contentType: "application/json"]
+        let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/json"]
         try await api.application(host: "127.0.0.1", port: 0).test(.live) { client in
             let overflow = #"{"system":"modtager","kind":"monitoring","order_id":"X","pattern":"D*","collect_within":"200000000000000d"}"#
             try await client.execute(uri: "/api/v1/changes", method: .post, headers: auth, body: ByteBuffer(string: overflow)) { response in

@@ -116,42 +116,30 @@ import UdtraekTesting
     /// says so in its log, and the demo delivers to it.
     @Test func theDemoRunsWhenItsPortIsFree() async throws {
         try await HostileFixture.with { fx in
-            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            try FileManager.default.createDirectory(atPath: fx.directory + "/demo", withIntermediateDirectories: true)
-            for name in ["ssh_host_ed25519_key", "ssh_host_ed25519_key.pub"] {
-                try FileManager.default.copyItem(atPath: repository.appendingPathComponent("Config/demo/\(name)").path,
-                                                 toPath: fx.directory + "/demo/\(name)")
-            }
-            chmod(fx.directory + "/demo/ssh_host_ed25519_key", 0o600)
+            let hostKey = try fx.copyDemoHostKey()
             let port = try LocalSSHD.freePort()
             try fx.writeConfig(["systems[0].inbox.port": "\(port)", "systems[0].inbox.user": LocalSSHD.loginUser])
             let demo = try await fx.cli(["demo"])
             #expect(demo.status == 0, "\(demo)")
-            #expect(demo.output.contains("sshd on 127.0.0.1:\(port)") && demo.output.contains("delivered"), "\(demo)")
+            #expect(demo.output.contains("sshd on 127.0.0.1:\(port), host key") && demo.output.contains("delivered"), "\(demo)")
+            #expect(FileManager.default.fileExists(atPath: hostKey))
         }
     }
 
-    /// The demo, with 127.0.0.1:PORT taken, delivered to whatever listened there.
+    /// The demo, with 127.0.0.1:PORT taken, delivered to whatever listened there: here the
+    /// worst case, another sshd with the very host key the configuration pins.
     @Test func theDemoStopsWhenItsPortIsTaken() async throws {
         try await HostileFixture.with { fx in
-            let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            try #require(listener >= 0)
-            defer { close(listener) }
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = 0
-            var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &addr) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) == 0 && getsockname(listener, $0, &len) == 0 }
-            }
-            try #require(bound && listen(listener, 8) == 0)
-            let port = Int(UInt16(bigEndian: addr.sin_port))
-            try fx.writeConfig(["systems[0].inbox.port": "\(port)", "monitoring.logins[0].port": "\(port)"])
+            let other = try LocalSSHD(directory: fx.directory + "/other-sshd", hostKeyPath: try fx.copyDemoHostKey(),
+                                      accounts: [.init(system: "sag-kbh", publicKeyPath: fx.keyPath + ".pub")])
+            try other.start()
+            defer { other.stop() }
+            try fx.writeConfig(["systems[0].inbox.port": "\(other.port)", "systems[0].inbox.user": LocalSSHD.loginUser])
             let demo = try await fx.cli(["demo"])
             #expect(demo.signal == nil && demo.status != 0, "\(demo)")
-            #expect(demo.output.contains("127.0.0.1:\(port) is taken"), "\(demo)")
+            #expect(demo.output.contains("127.0.0.1:\(other.port) is taken"), "\(demo)")
             #expect(!demo.output.contains("delivered"), "\(demo)")
+            #expect((try? FileManager.default.contentsOfDirectory(atPath: other.inboxRoot("sag-kbh") + "/IN")) ?? [] == [], "nothing reached the other server")
         }
     }
 }

@@ -50,6 +50,21 @@ struct HostileFixture {
         try await CLI.run(arguments + (global ? ["--config=\(configPath)", "--state=\(state)"] : []))
     }
 
+    /// The demo's host key (`Config/demo/`) beside the configuration, where `udtraek demo`
+    /// looks for it; returns its path.
+    func copyDemoHostKey() throws -> String {
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let target = directory + "/demo/ssh_host_ed25519_key"
+        guard !FileManager.default.fileExists(atPath: target) else { return target }
+        try FileManager.default.createDirectory(atPath: directory + "/demo", withIntermediateDirectories: true)
+        for suffix in ["", ".pub"] {
+            try FileManager.default.copyItem(atPath: repository.appendingPathComponent("Config/demo/ssh_host_ed25519_key" + suffix).path,
+                                             toPath: target + suffix)
+        }
+        chmod(target, 0o600)
+        return target
+    }
+
     /// `config apply`, which must succeed (for tests that need a state).
     func apply() async throws {
         let applied = try await cli(["config", "apply"])
