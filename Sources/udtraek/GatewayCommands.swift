@@ -54,7 +54,8 @@ struct GatewayCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func validate() throws {
-            if !(hours > 0) { throw ValidationError("--hours must be more than 0") }
+            // The API's bound: a year back (a larger number trapped converting the date).
+            if !(hours > 0 && hours <= 24 * 366) { throw ValidationError("--hours must be more than 0 and at most 8784 (366 days)") }
         }
 
         func run() throws {

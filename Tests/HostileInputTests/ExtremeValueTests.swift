@@ -127,6 +127,10 @@ import UdtraekTesting
                 cases.append((["change", "submit", "--system=sag-kbh", "--kind=inbox", "--order-id=B1", "--port=\(n)"], ["port"]))
                 cases.append((submit + ["--collect-within=\(n)d"], ["collect-within"]))
             }
+            // Floating point: `gateway targets --hours 1e308` trapped converting the date.
+            for h in ["1e308", "inf", "-inf", "nan", "0", "-1", "8785"] {
+                cases.append((["gateway", "targets", "--hours=\(h)"], ["--hours"]))
+            }
             for c in cases {
                 let result = try await fx.cli(c.args)
                 let shown = c.args.map { $0.count > 60 ? "<\($0.count) characters>" : $0.debugDescription }.joined(separator: " ")
