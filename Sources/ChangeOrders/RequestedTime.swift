@@ -41,8 +41,8 @@ public enum RequestedTime {
         let c = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         if c.isValidDate(in: calendar), let date = calendar.date(from: c) { return .success(date) }
         // A valid day and clock reading that the zone skips: the spring daylight-saving gap.
-        guard let next = calendar.nextDate(after: calendar.date(from: day0) ?? Date(), matching: DateComponents(hour: hour, minute: minute),
-                                           matchingPolicy: .nextTime) else {
+        guard let midnight = calendar.date(from: day0),
+              let next = calendar.nextDate(after: midnight, matching: DateComponents(hour: hour, minute: minute), matchingPolicy: .nextTime) else {
             return .failure(RequestedTimeError("'\(shown)' is not a time: \(help)"))
         }
         let local = DateFormatter()
