@@ -111,7 +111,7 @@ let package = Package(
         .target(
             name: "ChangeOrders",
             dependencies: [
-                "Store", "SFTPClient", "Monitoring", "UdtraekConfig", "Runtime",
+                "Store", "SFTPClient", "Monitoring", "Runtime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -203,6 +203,10 @@ let package = Package(
                                                             .product(name: "NIOCore", package: "swift-nio"),
                                                             .product(name: "NIOPosix", package: "swift-nio"),
                                                             .product(name: "NIOHTTP1", package: "swift-nio")]),
+        // Hostile input through the real entry points: the CLI process, configuration files.
+        .testTarget(name: "HostileInputTests", dependencies: [
+            "UdtraekTesting", "UdtraekConfig", "Store", "SFTPClient", "SourceStubs", "BusinessCalendar", "Delivery",
+        ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "Gzip", "BusinessCalendar", "UdtraekTesting",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "Logging", package: "swift-log")]),

@@ -56,28 +56,10 @@ public struct ChangeDesk: Sendable {
         let pending = try store.changeOrders(system: s.system, states: [.accepted, .carriedOut]).filter { $0.kind == s.kind }
         var keyProblem: String?
         if s.kind == .sshKey, let path = s.request.privateKey, !path.isEmpty {
-            keyProblem = Self.keyFileProblem(path: path, passphraseGiven: s.request.passphraseEnv != nil || s.request.passphraseFile != nil)
+            keyProblem = PrivateKeyFile.problem(path: path, passphraseGiven: s.request.passphraseEnv != nil || s.request.passphraseFile != nil)
         }
         return ValidationFacts(current: try store.changeSnapshot(system: s.system),
                                defaultRetentionSeconds: config.monitoring.settings.defaultRetentionSeconds,
                                ordersWithSameRef: sameRef, pendingSameKind: pending, keyFileProblem: keyProblem)
-    }
-
-    /// What is wrong with a new private key file (missing, readable by others, not a key,
-    /// encrypted without a passphrase source), or nil.
-    static func keyFileProblem(path: String, passphraseGiven: Bool) -> String? {
-        guard path.hasPrefix("/") else { return "private key path '\(path)' must be absolute: the service reads it from its own working directory" }
-        do {
-            let key = try PrivateKeyFile(path: path)
-            if key.isEncrypted && !passphraseGiven {
-                return "the private key \(path) is encrypted: give passphrase-env or passphrase-file"
-            }
-            if key.type == .unknown { return "the private key \(path) is of a type libssh2 cannot use; use ed25519 or RSA" }
-            return nil
-        } catch let e as SFTPError {
-            return "malformed or unusable private key: \(e.operation): \(e.reason)" + (e.hint.isEmpty ? "" : ". \(e.hint)")
-        } catch {
-            return "the private key \(path) cannot be read: \(error)"
-        }
     }
 }

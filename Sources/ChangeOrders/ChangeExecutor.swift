@@ -3,7 +3,6 @@ import Logging
 import Runtime
 import Store
 import Synchronization
-import UdtraekConfig
 
 /// What one pass of the executor did.
 public struct ExecutionReport: Sendable, Equatable {

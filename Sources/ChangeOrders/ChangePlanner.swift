@@ -1,7 +1,6 @@
 import Foundation
 import SFTPClient
 import Store
-import UdtraekConfig
 
 /// Turns an order's request and a system's current settings into the settings to write,
 /// or every reason it cannot be done. Pure: validation runs it against the settings at
@@ -47,8 +46,8 @@ public enum ChangePlanner {
             }
         }
         if let moved = r.movedTo {
-            if moved.isEmpty || moved.hasPrefix("/") || moved.split(separator: "/").contains("..") {
-                reasons.append("moved-to '\(moved)' must be a folder relative to the inbox root, e.g. IN/processed")
+            if let problem = InboxFolder.problem(moved, relative: true) {
+                reasons.append("moved-to '\(moved.displaySafe(limit: 60))' must be a folder relative to the inbox root, e.g. IN/processed: \(problem)")
             } else { receiver.movedTo = moved }
         }
         if receiver.signal == .moved && receiver.movedTo == nil {
@@ -115,16 +114,13 @@ public enum ChangePlanner {
         return reasons.isEmpty ? (ChangeApplication(monitoring: .some(receiver)), []) : (nil, reasons)
     }
 
+    /// The same rule and words as the configuration file's durations (`DurationText`).
     static func duration(_ text: String, _ what: String, in range: ClosedRange<Int>, _ reasons: inout [String]) -> Int? {
-        guard let s = DurationText.parse(text) else {
-            reasons.append("\(what) '\(text)' is not a duration like 90s, 15m, 4h, 14d or 1h30m")
+        if let problem = DurationText.problem(text, what, in: range) {
+            reasons.append(problem)
             return nil
         }
-        guard range.contains(s) else {
-            reasons.append("\(what) \(text) is outside \(DurationText.format(range.lowerBound))...\(DurationText.format(range.upperBound))")
-            return nil
-        }
-        return s
+        return DurationText.parse(text)
     }
 
     // MARK: ssh-key
@@ -178,8 +174,8 @@ public enum ChangePlanner {
             } else { system.sftpUser = user }
         }
         if let path = r.path {
-            if path.isEmpty || path.split(separator: "/").contains("..") {
-                reasons.append("path '\(path)' must name the inbox folder (usually IN), without '..'")
+            if let problem = InboxFolder.problem(path) {
+                reasons.append("path '\(path.displaySafe(limit: 60))' must name the inbox folder (usually IN): \(problem)")
             } else { system.inboxPath = path }
         }
         if reasons.isEmpty && system == current.system { reasons.append("the order changes nothing: the inbox of \(system.name) is already so") }

@@ -52,23 +52,31 @@ public struct ValidationFacts: Sendable {
 public enum ChangeValidation {
     /// A requested time this much in the past is still taken as "now" (typing, clocks).
     public static let pastTolerance: TimeInterval = 60
+    /// The longest BestillingsID: 64 characters. The platform's order numbers are short
+    /// (`B-123`; a UUID is 36), so a longer one is a mistake, and it is printed in every
+    /// receipt, listing and audit row.
+    public static let maximumOrderRefLength = 64
+    /// The longest reason, in characters.
+    public static let maximumReasonLength = 2000
+    /// The longest value of any other text field (a path, a host, a pattern), in bytes:
+    /// Linux's PATH_MAX is 4096, and no host, user or glob comes near 1024.
+    public static let maximumFieldBytes = 1024
 
     public static func reasons(_ s: ChangeSubmission, facts: ValidationFacts, now: Date) -> [String] {
-        var reasons: [String] = []
+        var reasons = textReasons(s)
         if facts.current == nil {
-            reasons.append("unknown system '\(s.system)': `udtraek systems` lists the receiver systems")
+            reasons.append("unknown system '\(s.system.displaySafe(limit: 60))': `udtraek systems` lists the receiver systems")
         }
         let ref = s.orderRef?.trimmingCharacters(in: .whitespaces) ?? ""
         if s.kind.needsOrderId && ref.isEmpty {
             reasons.append("missing BestillingsID: a \(s.kind.rawValue) change is an ordered service; give the order's BestillingsID (order-id). Only SSH key changes are self-service")
         }
         if !ref.isEmpty, let used = facts.ordersWithSameRef.first(where: { $0.state != .rejected }) {
-            reasons.append("BestillingsID \(ref) is already used by change order \(used.id ?? 0) (\(used.state.rawValue)); a new order needs a new BestillingsID")
+            reasons.append("BestillingsID \(ref.displaySafe(limit: 60)) is already used by change order \(used.id ?? 0) (\(used.state.rawValue)); a new order needs a new BestillingsID")
         }
         if let at = s.at, at < now.addingTimeInterval(-pastTolerance) {
             reasons.append("the requested time \(at.formatted(.iso8601)) is in the past (now \(now.formatted(.iso8601))); give a future time or none for at once")
         }
-        if s.reason.count > 2000 { reasons.append("the reason is longer than 2000 characters") }
         if let other = facts.pendingSameKind.first, s.kind == .sshKey {
             reasons.append("SSH key change order \(other.id ?? 0) for \(s.system) waits to be carried out at \(other.executeAt.formatted(.iso8601)); one key rotation at a time")
         }
@@ -80,6 +88,49 @@ public enum ChangeValidation {
             let (_, planReasons) = ChangePlanner.plan(kind: s.kind, request: s.request, current: current, orderId: 0,
                                                       defaultRetentionSeconds: facts.defaultRetentionSeconds, now: s.at ?? now)
             reasons += planReasons
+        }
+        return reasons
+    }
+
+    /// What is wrong with the order's text itself, before any of it is interpreted: too
+    /// long, or holding control characters (which would reach terminals, logs and the
+    /// audit log as they are). Each reason names the field as the CLI spells it.
+    static func textReasons(_ s: ChangeSubmission) -> [String] {
+        var reasons: [String] = []
+        func check(_ value: String?, _ what: String, maxBytes: Int = maximumFieldBytes) {
+            guard let value else { return }
+            if let bad = value.unicodeScalars.first(where: InputText.isControl) {
+                reasons.append("\(what) '\(value.displaySafe(limit: 60))' holds the control character \(bad.codePoint); give printable text on one line")
+            } else if value.utf8.count > maxBytes {
+                reasons.append("\(what) is \(value.utf8.count) bytes long; at most \(maxBytes) are accepted")
+            }
+        }
+        if let ref = s.orderRef, ref.count > maximumOrderRefLength {
+            reasons.append("the BestillingsID is \(ref.count) characters long; at most \(maximumOrderRefLength) are accepted (the platform's order numbers are short, e.g. B-123)")
+        } else {
+            check(s.orderRef, "BestillingsID")
+        }
+        if s.reason.count > maximumReasonLength {
+            reasons.append("the reason is \(s.reason.count) characters long; at most \(maximumReasonLength) are accepted")
+        } else {
+            check(s.reason, "reason", maxBytes: .max)
+        }
+        check(s.system, "system", maxBytes: 128)
+        check(s.submittedBy, "the submitter (actor)", maxBytes: 128)
+        let r = s.request
+        let fields: [(String?, String)] = [
+            (r.pattern, "pattern"), (r.collectWithin, "collect-within"), (r.deadline, "deadline"),
+            (r.warningBefore, "warning-before"), (r.repeatEvery, "repeat-every"), (r.signal, "signal"),
+            (r.movedTo, "moved-to"), (r.retention, "retention"), (r.privateKey, "private-key"),
+            (r.passphraseEnv, "passphrase-env"), (r.passphraseFile, "passphrase-file"), (r.overlap, "overlap"),
+            (r.host, "host"), (r.user, "user"), (r.path, "path"),
+        ]
+        for (value, what) in fields { check(value, what) }
+        let fingerprints = r.fingerprints ?? []
+        if fingerprints.count > 16 {
+            reasons.append("\(fingerprints.count) fingerprints given; at most 16 are pinned for one server")
+        } else {
+            for f in fingerprints { check(f, "fingerprint", maxBytes: 128) }
         }
         return reasons
     }

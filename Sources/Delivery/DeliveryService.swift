@@ -69,6 +69,10 @@ public final class DeliveryService: Sendable {
         }
         let name = fileName ?? (localPath as NSString).lastPathComponent
         try Self.checkFileName(name)
+        if let problem = MetadataDocument.routingProblem(routing) {
+            throw DeliveryError(.localFile, operation: "queueing \(localPath) for \(system)", reason: problem,
+                                hint: "Give the value as printable text on one line")
+        }
         let attributes: [FileAttributeKey: Any]
         do { attributes = try FileManager.default.attributesOfItem(atPath: localPath) } catch {
             throw DeliveryError(.localFile, operation: "queueing \(localPath)", reason: "the file cannot be read",
@@ -84,19 +88,10 @@ public final class DeliveryService: Sendable {
                                              routing: routing, agreementUUID: agreementUUID))
     }
 
-    /// A file name a receiver can be given: no path separators, not hidden, not ending in
-    /// `.metadata` (receivers skip those), and within common file-system limits.
+    /// A file name a receiver can be given: the rule extract file-name templates follow too.
     static func checkFileName(_ name: String) throws {
-        let problem: String? =
-            name.isEmpty ? "it is empty"
-            : name.contains("/") ? "it contains '/'"
-            : name.hasPrefix(".") ? "it starts with '.', which receivers treat as hidden"
-            : name.hasSuffix(".metadata") ? "it ends in .metadata, which receivers skip"
-            : name.utf8.count > 200 ? "it is longer than 200 bytes"
-            : name.unicodeScalars.contains(where: { $0.value < 0x20 || $0 == "\u{7F}" }) ? "it contains control characters"
-            : nil
-        if let problem {
-            throw DeliveryError(.localFile, operation: "naming the file \(name)", reason: "the name cannot be used: \(problem)",
+        if let problem = DeliveredFileName.problem(name) {
+            throw DeliveryError(.localFile, operation: "naming the file \(name.displaySafe(limit: 80))", reason: "the name cannot be used: \(problem)",
                                 hint: "Choose another name with --name")
         }
     }

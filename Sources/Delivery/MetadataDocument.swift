@@ -42,8 +42,41 @@ public struct MetadataDocument: Sendable, Equatable {
         self.sha256 = sha256
     }
 
-    /// The document as UTF-8 bytes.
+    /// The text of every field, named as in the document.
+    var textFields: [(String, String?)] {
+        [("FileTransferUUID", fileTransferUUID), ("FileName", fileName), ("Sender", sender), ("SendersFileId", sendersFileId)]
+            + recipients.map { ("Recipients", $0) }
+            + Self.routingFields(routing)
+            + [("SenderItSystem", senderItSystem), ("RecipientItSystem", recipientItSystem), ("SHA256", sha256)]
+    }
+
+    static func routingFields(_ routing: RoutingInfo) -> [(String, String?)] {
+        [("InfRef", routing.infRef), ("SenderAuthority", routing.senderAuthority),
+         ("RecipientAuthority", routing.recipientAuthority), ("TransactionId", routing.transactionId)]
+    }
+
+    /// Why routing info given at an edge (`udtraek deliver --inf-ref`) cannot go into a
+    /// document, or nil; checked when the file is queued, long before the upload.
+    public static func routingProblem(_ routing: RoutingInfo) -> String? {
+        routingFields(routing).lazy.compactMap { name, value in value.flatMap { InputText.metadataProblem($0, name) } }.first
+    }
+
+    /// The document as UTF-8 text. Refuses to build (rather than write a document receivers'
+    /// parsers reject) when a field holds a character that cannot stand in it; the edges
+    /// (configuration, CLI, API) refuse such values first, so this is the last line.
     public var xml: String {
+        get throws(DeliveryError) {
+            for (name, value) in textFields {
+                if let value, let problem = InputText.metadataProblem(value, name) {
+                    throw DeliveryError(.integrity, operation: "writing the metadata of \(fileName.displaySafe(limit: 80))",
+                                        reason: problem, hint: "Correct the value where it was configured or given, then retry the entry")
+                }
+            }
+            return document
+        }
+    }
+
+    private var document: String {
         var lines = [
             #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
             #"<ns2:Trigger xmlns:ns2="\#(Self.namespace)">"#,

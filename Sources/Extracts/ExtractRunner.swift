@@ -250,7 +250,7 @@ public final class ExtractRunner: Sendable {
         }
         let previous = try store.lastProducedDate(extract: d.name, before: date.description).flatMap { CivilDate(iso: $0) }
         let template = try FileNameTemplate(d.fileNameTemplate)
-        let fileName = template.render(.init(date: date, taskNumber: d.taskNumber, agreement: agreement.uuid, extract: d.name,
+        let fileName = try template.render(.init(date: date, taskNumber: d.taskNumber, agreement: agreement.uuid, extract: d.name,
                                              kind: d.kind.rawValue, municipality: d.municipality, compressed: d.gzipLevel != nil))
 
         switch d.source {
@@ -265,7 +265,10 @@ public final class ExtractRunner: Sendable {
                 }
                 types.insert(type)
             }
-            let population = CPRPopulation(seed: sources.cprSeed, size: sources.cprPersons, epoch: epoch)
+            let population: CPRPopulation
+            do { population = try CPRPopulation(seed: sources.cprSeed, size: sources.cprPersons, epoch: epoch) } catch {
+                throw ExtractError(.invalidDefinition, error.message)
+            }
             let request = CPRExtractRequest(kind: d.kind == .status ? .status : .change, date: date, municipality: d.municipality,
                                             recordTypes: types.isEmpty ? CPRRecordType.personRecordTypes : types,
                                             taskNumber: d.taskNumber, previousProductionDate: previous)

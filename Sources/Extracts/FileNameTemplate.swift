@@ -1,4 +1,5 @@
 import BusinessCalendar
+import Store
 
 /// File names from a template with `{placeholders}`, so each receiver gets the names its
 /// client parses.
@@ -13,24 +14,31 @@ public struct FileNameTemplate: Sendable, Equatable {
 
     public let text: String
 
-    /// Checks the template: known placeholders only, closed braces, no `/`, not hidden.
+    /// Checks the template: known placeholders only, closed braces, and the names it makes
+    /// follow the rule every delivered name follows (`DeliveredFileName`: no '/', not
+    /// hidden, no control characters, not too long), tried on a sample of each placeholder
+    /// here and on the real values by `render`.
     public init(_ text: String) throws(ExtractError) {
+        let shown = text.displaySafe(limit: 80)
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "{") {
             guard let close = rest[open...].firstIndex(of: "}") else {
-                throw ExtractError(.invalidDefinition, "the file-name template '\(text)' has an unclosed '{'")
+                throw ExtractError(.invalidDefinition, "the file-name template '\(shown)' has an unclosed '{'")
             }
             let name = String(rest[rest.index(after: open)..<close])
             guard Self.placeholders.contains(name) else {
-                throw ExtractError(.invalidDefinition, "the file-name template '\(text)' uses {\(name)}; known: \(Self.placeholders.map { "{\($0)}" }.joined(separator: " "))")
+                throw ExtractError(.invalidDefinition, "the file-name template '\(shown)' uses {\(name.displaySafe(limit: 40))}; known: \(Self.placeholders.map { "{\($0)}" }.joined(separator: " "))")
             }
             rest = rest[rest.index(after: close)...]
         }
-        guard !text.contains("/"), !text.hasPrefix("."), !text.isEmpty else {
-            throw ExtractError(.invalidDefinition, "the file-name template '\(text)' must not be empty, contain '/' or start with '.'")
-        }
         self.text = text
+        _ = try render(Self.sample)
     }
+
+    /// Values of the placeholders' usual lengths, to try a template before any run.
+    public static let sample = Values(date: CivilDate(year: 2026, month: 11, day: 24) ?? CivilDate(daysSinceEpoch: 0), taskNumber: 1,
+                                      agreement: "00000000-0000-4000-8000-000000000000", extract: "extract",
+                                      kind: "status", municipality: "0101", compressed: true)
 
     public struct Values: Sendable {
         public var date: CivilDate
@@ -53,7 +61,17 @@ public struct FileNameTemplate: Sendable, Equatable {
         }
     }
 
-    public func render(_ v: Values) -> String {
+    /// The file name for these values; refused with the reason when it is not a name a
+    /// receiver can be given (the rule of `udtraek deliver --name`).
+    public func render(_ v: Values) throws(ExtractError) -> String {
+        let name = substitute(v)
+        if let problem = DeliveredFileName.problem(name) {
+            throw ExtractError(.invalidDefinition, "the file-name template '\(text.displaySafe(limit: 80))' makes the name '\(name.displaySafe(limit: 80))', which cannot be delivered: \(problem)")
+        }
+        return name
+    }
+
+    private func substitute(_ v: Values) -> String {
         let task = String(v.taskNumber)
         let replacements: [String: String] = [
             "yymmdd": v.date.yymmdd, "yyyymmdd": v.date.compact,

@@ -57,7 +57,7 @@ public struct GatewayServer: Sendable {
         }
         directory = DirectoryCache(store: store, initial: GatewayDirectory(snapshot), refresh: directoryRefresh, logger: logger)
         kle = KLEPlanCache(plan: KLEPlan(seed: snapshot.sources.kleSeed, epoch: epoch), today: today, logger: logger)
-        let population = CPRPopulation(seed: snapshot.sources.cprSeed, size: snapshot.sources.cprPersons, epoch: epoch)
+        let population = try CPRPopulation(seed: snapshot.sources.cprSeed, size: snapshot.sources.cprPersons, epoch: epoch)
         handler = GatewayCallHandler(
             store: store, settings: settings, targets: targets, clock: clock, today: today,
             directory: directory,

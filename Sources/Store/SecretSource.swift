@@ -41,27 +41,62 @@ public struct SecretSource: Codable, Sendable, Equatable {
         return try Self.readOwnerOnly(file)
     }
 
-    private static func readOwnerOnly(_ path: String) throws(SecretError) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// The largest secret file read: 64 KiB. Tokens, passphrases and signing secrets are
+    /// short; a bigger file is the wrong file, and is not read whole.
+    public static let maximumFileBytes = 64 * 1024
+
+    /// What is wrong with a secret file for `read` (missing, not a regular file, readable
+    /// by others, too big), or nil; the secret itself is not read. `config check` asks
+    /// this of every secret file the configuration names.
+    public static func fileProblem(_ path: String) -> SecretError? {
+        do {
+            let fd = try openOwnerOnly(path)
+            close(fd)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    /// Opens the file and checks it on the descriptor, so the file checked is the file read.
+    private static func openOwnerOnly(_ path: String) throws(SecretError) -> Int32 {
+        // O_NONBLOCK: a FIFO named by mistake must not hang the check.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             throw SecretError(.unreadable, reason: "cannot read \(path): \(String(cString: strerror(errno)))",
                               hint: "Check the path and that the service's user may read the file")
         }
-        defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
             throw SecretError(.unreadable, reason: "\(path) is not a regular file", hint: "Point the configuration at the file holding the secret")
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
+            close(fd)
             throw SecretError(.readableByOthers,
                               reason: "\(path) can be read by others than its owner (mode \(String(format: "%04o", mode)))",
                               hint: "Run `chmod 600 \(path)`")
         }
+        guard info.st_size <= maximumFileBytes else {
+            close(fd)
+            throw SecretError(.unreadable, reason: "\(path) is \(info.st_size) bytes, more than a secret (at most \(maximumFileBytes))",
+                              hint: "Point the configuration at the file holding the secret")
+        }
+        return fd
+    }
+
+    private static func readOwnerOnly(_ path: String) throws(SecretError) -> String {
+        let fd = try openOwnerOnly(path)
+        defer { close(fd) }
         let data: Data
-        do { data = try FileHandle(fileDescriptor: fd, closeOnDealloc: false).readToEnd() ?? Data() } catch {
+        do { data = try FileHandle(fileDescriptor: fd, closeOnDealloc: false).read(upToCount: maximumFileBytes + 1) ?? Data() } catch {
             throw SecretError(.unreadable, reason: "cannot read \(path): \(error.localizedDescription)",
                               hint: "Check the file and its permissions")
+        }
+        guard data.count <= maximumFileBytes else {
+            throw SecretError(.unreadable, reason: "\(path) is more than \(maximumFileBytes) bytes, more than a secret",
+                              hint: "Point the configuration at the file holding the secret")
         }
         guard var text = String(validating: data, as: UTF8.self) else {
             throw SecretError(.unreadable, reason: "\(path) is not UTF-8 text", hint: "Write the secret as plain text")

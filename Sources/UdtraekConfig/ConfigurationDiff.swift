@@ -11,8 +11,12 @@ public struct ConfigurationDiff: Sendable, Equatable {
         /// For changes: `field: old -> new` per changed field.
         public var fields: [String]
 
+        /// One line, safe for a terminal: values from the file or the state (a name, a
+        /// sender) are shown with control characters escaped (`\u{1B}`), never raw, so a
+        /// value cannot rewrite what the operator sees.
         public var description: String {
-            "\(kind.rawValue) \(subject)" + (fields.isEmpty ? "" : ": " + fields.joined(separator: "; "))
+            "\(kind.rawValue) \(subject.displaySafe(limit: 200))"
+                + (fields.isEmpty ? "" : ": " + fields.map { $0.displaySafe(limit: 400) }.joined(separator: "; "))
         }
     }
 

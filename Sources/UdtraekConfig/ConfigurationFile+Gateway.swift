@@ -26,7 +26,7 @@ extension SnapshotReader {
         guard let map = value.mapping(allowed: Self.gatewayKeys) else { return nil }
         var s = GatewaySettings()
         if let listen = map["listen"]?.mapping(allowed: ["host", "port"]) {
-            if let host = listen["host"]?.string() { s.host = host }
+            if let host = listen["host"]?.line() { s.host = host }
             if let port = listen["port"]?.int(in: 0...65535) { s.port = port }
         }
         s.plainHTTP = map["plain_http"]?.bool() ?? false
@@ -58,12 +58,12 @@ extension SnapshotReader {
     /// A system's `certificate: {subject, fingerprint}`; at least one of the two.
     func readSystemCertificate(_ value: YAMLValue, system: String) -> SystemCertificate? {
         guard let map = value.mapping(allowed: ["subject", "fingerprint"]) else { return nil }
-        let subject = map["subject"]?.string()
+        let subject = map["subject"]?.line()
         var fingerprint: String?
         if let f = map["fingerprint"], let text = f.string() {
             fingerprint = SystemCertificate.normaliseFingerprint(text)
             if fingerprint == nil {
-                f.report("'\(text)' is not a SHA-256 certificate fingerprint like sha256:<64 hexadecimal digits>; get it with `openssl x509 -in CERT -noout -fingerprint -sha256`")
+                f.report("'\(text.displaySafe(limit: 60))' is not a SHA-256 certificate fingerprint like sha256:<64 hexadecimal digits>; get it with `openssl x509 -in CERT -noout -fingerprint -sha256`")
             }
         }
         if subject == nil && map["fingerprint"] == nil {
@@ -85,7 +85,7 @@ extension SnapshotReader {
 
     func readMunicipalityUUID(_ map: [String: YAMLValue]) -> String? {
         guard let value = map["uuid"], let uuid = value.string() else { return nil }
-        if !isLowercaseUUID(uuid) { value.report("'\(uuid)' is not a lowercase UUID"); return nil }
+        if !isLowercaseUUID(uuid) { value.report("'\(uuid.displaySafe(limit: 40))' is not a lowercase UUID"); return nil }
         return uuid
     }
 }

@@ -23,11 +23,11 @@ extension SnapshotReader {
         settings.webhooks = map["webhooks"]?.sequence()?.compactMap(readWebhook) ?? []
         var hosts = Set<String>()
         for (i, login) in settings.logins.enumerated() where !hosts.insert("\(login.host):\(login.port)").inserted {
-            map["logins"]?.report("logins[\(i)]: a second monitoring login for \(login.host):\(login.port); one per host")
+            map["logins"]?.report("logins[\(i)]: a second monitoring login for \(login.host.displaySafe(limit: 60)):\(login.port); one per host")
         }
         var names = Set<String>()
         for hook in settings.webhooks where !names.insert(hook.name).inserted {
-            map["webhooks"]?.report("webhook name '\(hook.name)' is defined twice")
+            map["webhooks"]?.report("webhook name '\(hook.name.displaySafe(limit: 60))' is defined twice")
         }
         return settings
     }
@@ -45,13 +45,17 @@ extension SnapshotReader {
     private func readReceiver(_ value: YAMLValue, system: String, settings: MonitoringSettings) -> ReceiverMonitoring? {
         guard let map = value.mapping(allowed: Self.receiverMonitoringKeys) else { return nil }
         let signal = map["signal"].map { $0.oneOf(PickupSignal.allCases.map(\.rawValue)).flatMap(PickupSignal.init(rawValue:)) } ?? .deleted
-        let movedTo = map["moved_to"]?.string()
-        var receiptSuffix = map["receipt_suffix"]?.string()
+        let movedTo = map["moved_to"]?.inboxFolder(relative: true)
+        var receiptSuffix = map["receipt_suffix"]?.line()
+        if let value = map["receipt_suffix"], let suffix = receiptSuffix, DeliveredFileName.problem("file" + suffix) != nil || suffix.contains("/") {
+            value.report("'\(suffix.displaySafe(limit: 40))' cannot end a file name: \(DeliveredFileName.problem("file" + suffix) ?? "it contains '/'")")
+            receiptSuffix = nil
+        }
         if signal == .moved && movedTo == nil {
             value.report("signal: moved needs moved_to, the folder (relative to the inbox root, e.g. IN/processed) the receiver moves collected files to")
         }
         if signal == .receipt && receiptSuffix == nil { receiptSuffix = ".receipt" }
-        if let movedTo, signal != .moved { map["moved_to"]?.report("moved_to applies to signal: moved only ('\(movedTo)' would be ignored)") }
+        if let movedTo, signal != .moved { map["moved_to"]?.report("moved_to applies to signal: moved only ('\(movedTo.displaySafe(limit: 60))' would be ignored)") }
         if receiptSuffix != nil, signal != .receipt, map["receipt_suffix"] != nil {
             map["receipt_suffix"]?.report("receipt_suffix applies to signal: receipt only")
         }
@@ -69,7 +73,7 @@ extension SnapshotReader {
     private func readRule(_ value: YAMLValue, retention: Int) -> PickupRule? {
         guard let map = value.mapping(allowed: ["pattern", "collect_within", "deadline", "warning_before", "repeat_every"])
         else { return nil }
-        let pattern = map["pattern"]?.string() ?? "*"
+        let pattern = map["pattern"]?.line() ?? "*"
         let within = map["collect_within"].map { $0.duration(in: 60...(365 * 86_400)) } ?? nil
         let deadline = map["deadline"].map { $0.wallClockDeadline() } ?? nil
         switch (map["collect_within"], map["deadline"]) {
@@ -97,18 +101,24 @@ extension SnapshotReader {
         if let secret = map["passphrase"] {
             secret.report("a passphrase never goes in the configuration file; use passphrase_env or passphrase_file")
         }
-        let host = required(map, "host", in: value)?.string()
+        let host = required(map, "host", in: value)?.line()
         let port = map["port"].map { $0.int(in: 1...65535) } ?? 22
-        let user = required(map, "user", in: value)?.string()
-        let key = required(map, "private_key", in: value)?.string().map(resolve)
+        let user = required(map, "user", in: value)?.line()
+        let key = required(map, "private_key", in: value)?.line().map(resolve)
+        let passphraseEnv = map["passphrase_env"]?.line()
+        let passphraseFile = map["passphrase_file"]?.line().map(resolve)
+        checkKeyFile(map["private_key"], key, passphraseGiven: passphraseEnv != nil || passphraseFile != nil)
+        checkSecretFile(map["passphrase_file"], passphraseFile)
         let fingerprints = readHostKeyFingerprints(map, in: value)
-        let root = map["inbox_root"]?.string() ?? "{system}"
+        let root = map["inbox_root"]?.line() ?? "{system}"
         if !root.contains("{system}") && !root.contains("{user}") {
-            map["inbox_root"]?.report("'\(root)' names no system: write it with {system} (or {user}), e.g. inboxes/{system}")
+            map["inbox_root"]?.report("'\(root.displaySafe(limit: 60))' names no system: write it with {system} (or {user}), e.g. inboxes/{system}")
+        } else if root.split(separator: "/").contains("..") {
+            map["inbox_root"]?.report("'\(root.displaySafe(limit: 60))' contains '..'; give the folder below the monitoring login's root")
         }
         guard let host, let port, let user, let key else { return nil }
-        return MonitorLogin(host: host, port: port, user: user, privateKeyPath: key, passphraseEnv: map["passphrase_env"]?.string(),
-                            passphraseFile: map["passphrase_file"]?.string().map(resolve), hostKeyFingerprints: fingerprints,
+        return MonitorLogin(host: host, port: port, user: user, privateKeyPath: key, passphraseEnv: passphraseEnv,
+                            passphraseFile: passphraseFile, hostKeyFingerprints: fingerprints,
                             inboxRoot: root)
     }
 
@@ -117,12 +127,13 @@ extension SnapshotReader {
         if let secret = map["secret"] {
             secret.report("a webhook secret never goes in the configuration file; name an environment variable with secret_env or a file (mode 0600) with secret_file")
         }
-        let name = required(map, "name", in: value)?.string()
-        let url = required(map, "url", in: value)?.string()
+        let name = required(map, "name", in: value)?.label()
+        let url = required(map, "url", in: value)?.line()
         if let url, URL(string: url).map({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil }) != true {
-            map["url"]?.report("'\(url)' is not an http:// or https:// URL")
+            map["url"]?.report("'\(url.displaySafe(limit: 80))' is not an http:// or https:// URL")
         }
-        let env = map["secret_env"]?.string(), file = map["secret_file"]?.string().map(resolve)
+        let env = map["secret_env"]?.line(), file = map["secret_file"]?.line().map(resolve)
+        checkSecretFile(map["secret_file"], file)
         if env == nil && file == nil {
             value.report("a webhook needs secret_env or secret_file: its requests are signed (HMAC-SHA256)")
         }
@@ -134,80 +145,24 @@ extension SnapshotReader {
 
 extension YAMLValue {
     /// A duration such as `90s`, `15m`, `4h`, `14d` or `1h30m`, in whole seconds.
+    /// Checked by `DurationText`, whose arithmetic cannot overflow: a value of any size is
+    /// reported at its key ("longer than 3650d"), never a trap.
     func duration(in range: ClosedRange<Int>) -> Int? {
         guard let text = string() else { return nil }
-        guard let seconds = DurationText.parse(text) else {
-            report("'\(text)' is not a duration like 90s, 15m, 4h, 14d or 1h30m")
+        if let problem = DurationText.problem(text, "the duration", in: range) {
+            report(problem)
             return nil
         }
-        guard range.contains(seconds) else {
-            report("'\(text)' is outside \(DurationText.format(range.lowerBound))...\(DurationText.format(range.upperBound))")
-            return nil
-        }
-        return seconds
+        return DurationText.parse(text)
     }
 
     func wallClockDeadline() -> WallClockDeadline? {
         guard let text = string() else { return nil }
         guard let deadline = DurationText.parseDeadline(text) else {
-            report("'\(text)' is not a deadline like \"08:00 next business day\", \"16:00 same business day\" or \"07:30 +2 business days\"")
+            report("'\(text.displaySafe(limit: 60))' is not a deadline like \"08:00 next business day\", \"16:00 same business day\" or \"07:30 +2 business days\"")
             return nil
         }
         return deadline
-    }
-}
-
-/// The configuration's spelling of durations and deadlines, both ways (export writes
-/// what `parse` reads).
-public enum DurationText {
-    static let units: [(Character, Int)] = [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)]
-
-    public static func parse(_ text: String) -> Int? {
-        var total = 0, number = "", sawUnit = false
-        for ch in text.trimmingCharacters(in: .whitespaces) {
-            if ch.isASCII && ch.isNumber { number.append(ch); continue }
-            guard let unit = units.first(where: { $0.0 == ch }), let n = Int(number) else { return nil }
-            total += n * unit.1
-            number = ""
-            sawUnit = true
-        }
-        return number.isEmpty && sawUnit ? total : nil
-    }
-
-    public static func format(_ seconds: Int) -> String {
-        guard seconds > 0 else { return "0s" }
-        var rest = seconds, out = ""
-        for (unit, size) in units where rest >= size {
-            out += "\(rest / size)\(unit)"
-            rest %= size
-        }
-        return out
-    }
-
-    public static func parseDeadline(_ text: String) -> WallClockDeadline? {
-        let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
-        guard parts.count == 2 else { return nil }
-        let hm = parts[0].split(separator: ":")
-        guard hm.count == 2, let h = Int(hm[0]), let m = Int(hm[1]), (0...23).contains(h), (0...59).contains(m), hm[1].count == 2
-        else { return nil }
-        let when = parts[1].lowercased()
-        let days: Int
-        if when == "next business day" { days = 1 } else if when == "same business day" { days = 0 } else if when.hasPrefix("+") {
-            let words = when.dropFirst().split(separator: " ")
-            guard words.count == 3, let n = Int(words[0]), (1...30).contains(n), words[1] == "business",
-                  words[2] == "days" || words[2] == "day" else { return nil }
-            days = n
-        } else { return nil }
-        return WallClockDeadline(hour: h, minute: m, businessDaysAfter: days)
-    }
-
-    public static func formatDeadline(_ d: WallClockDeadline) -> String {
-        let time = String(format: "%02d:%02d", d.hour, d.minute)
-        switch d.businessDaysAfter {
-        case 0: return "\(time) same business day"
-        case 1: return "\(time) next business day"
-        default: return "\(time) +\(d.businessDaysAfter) business days"
-        }
     }
 }
 

@@ -23,7 +23,7 @@ extension SnapshotReader {
                 return nil
             }
         }
-        if let cron = required(map, "cron", in: scheduleValue, hint: "e.g. cron: \"30 6 * * *\"")?.string() {
+        if let cron = required(map, "cron", in: scheduleValue, hint: "e.g. cron: \"30 6 * * *\"")?.line() {
             schedule.cron = cron
             _ = check(map["cron"]) { () throws(ScheduleError) in try CronExpression(cron) }
         } else { valid = false }
@@ -45,7 +45,7 @@ extension SnapshotReader {
             for item in items {
                 guard let text = item.string() else { valid = false; continue }
                 if let date = CivilDate(iso: text) { dates.append(date.description) } else {
-                    item.report("'\(text)' is not a real date written YYYY-MM-DD")
+                    item.report("'\(text.displaySafe(limit: 40))' is not a real date written YYYY-MM-DD")
                     valid = false
                 }
             }
@@ -63,7 +63,7 @@ extension SnapshotReader {
             if let on = enabled.bool() { schedule.enabled = on } else { valid = false }
         }
         if valid, let cron = try? CronExpression(schedule.cron), let never = cron.neverRunsReason {
-            map["cron"]?.report("\"\(schedule.cron)\" never runs: \(never)")
+            map["cron"]?.report("\"\(schedule.cron.displaySafe(limit: 80))\" never runs: \(never)")
             valid = false
         }
         return valid ? schedule : nil
@@ -83,9 +83,10 @@ extension SnapshotReader {
                 secret.report("the token itself must not be written in the configuration; put it in an environment variable (env:) or a file readable only by udtraek (file:)")
                 continue
             }
-            guard let name = required(token, "name", in: item)?.string() else { continue }
-            let env = token["env"]?.string()
-            let file = token["file"]?.string().map(resolve)
+            guard let name = required(token, "name", in: item)?.label() else { continue }
+            let env = token["env"]?.line()
+            let file = token["file"]?.line().map(resolve)
+            checkSecretFile(token["file"], file)
             guard (env == nil) != (file == nil) else {
                 item.report("token '\(name)' needs exactly one of env: (an environment variable) or file: (a file holding the token)")
                 continue
@@ -106,11 +107,11 @@ extension SnapshotReader {
     /// API speaks plain HTTP and carries operator tokens.
     static func listenProblem(_ text: String) -> String? {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
-            return "'\(text)' is not host:port (e.g. 127.0.0.1:8480)"
+            return "'\(text.displaySafe(limit: 60))' is not host:port (e.g. 127.0.0.1:8480)"
         }
         let host = String(text[..<colon])
         guard host == "localhost" || host == "[::1]" || host.hasPrefix("127.") else {
-            return "'\(host)' is not a loopback address; the admin API speaks plain HTTP, so it listens on 127.0.0.1 (put a TLS proxy in front for remote operators)"
+            return "'\(host.displaySafe(limit: 60))' is not a loopback address; the admin API speaks plain HTTP, so it listens on 127.0.0.1 (put a TLS proxy in front for remote operators)"
         }
         return nil
     }

@@ -1,18 +1,27 @@
 import Foundation
+import Store
 import Yams
 
 /// Collects issues while a configuration file is read, so reading goes on after the first
-/// mistake and the operator gets all of them.
+/// mistake and the operator gets all of them; up to `ConfigurationError.shownIssues` are
+/// kept, the rest only counted (a file of a million wrong entries must not print millions
+/// of lines or hold them all in memory).
 final class IssueCollector {
     let file: String
     private(set) var issues: [ConfigurationIssue] = []
+    private(set) var omitted = 0
 
     init(file: String) { self.file = file }
 
+    var isEmpty: Bool { issues.isEmpty && omitted == 0 }
+
     func report(_ message: String, key: String, at mark: Mark?) {
+        guard issues.count < ConfigurationError.shownIssues else { omitted += 1; return }
         issues.append(ConfigurationIssue(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1,
-                                         key: key, message: message))
+                                         key: key.displaySafe(limit: 200), message: message))
     }
+
+    var error: ConfigurationError { ConfigurationError(issues: issues, omitted: omitted) }
 }
 
 /// A YAML node with its key path, giving typed access that reports what is wrong where.
@@ -42,9 +51,9 @@ struct YAMLValue {
             let name = k.string ?? ""
             let path = key.isEmpty ? name : "\(key).\(name)"
             if !allowed.contains(name) {
-                let suggestion = allowed.min { editDistance($0, name) < editDistance($1, name) }
+                let suggestion = name.count > 64 ? "" : allowed.min { editDistance($0, name) < editDistance($1, name) }
                     .flatMap { editDistance($0, name) <= 2 ? " (did you mean '\($0)'?)" : nil } ?? ""
-                issues.report("unknown key '\(name)'\(suggestion); allowed here: \(allowed.joined(separator: ", "))",
+                issues.report("unknown key '\(name.displaySafe(limit: 40))'\(suggestion); allowed here: \(allowed.joined(separator: ", "))",
                               key: path, at: k.mark)
                 continue
             }
@@ -67,7 +76,13 @@ struct YAMLValue {
         return sequence.enumerated().map { child($1, "\(key)[\($0)]") }
     }
 
-    /// A non-empty string, with `${...}` expanded.
+    /// The longest text value, in UTF-8 bytes: Linux's PATH_MAX, since the longest values
+    /// are paths. Longer values are refused by name, not carried into the state.
+    static let maximumTextBytes = 4096
+
+    /// A non-empty string, with `${...}` expanded: at most `maximumTextBytes`, and only
+    /// characters XML 1.0 can carry (no NUL, ESC or other C0 controls but tab and line
+    /// breaks), since values reach metadata documents, terminals and the audit log.
     func string() -> String? {
         guard case .scalar(let scalar) = node else {
             report("expected a text value, found \(kind)")
@@ -75,13 +90,33 @@ struct YAMLValue {
         }
         guard let expanded = expand(scalar.string) else { return nil }
         if expanded.isEmpty { report("must not be empty"); return nil }
+        if expanded.utf8.count > Self.maximumTextBytes {
+            report("the value is \(expanded.utf8.count) bytes long; at most \(Self.maximumTextBytes) are accepted")
+            return nil
+        }
+        if let bad = InputText.firstNonXMLCharacter(in: expanded) {
+            report("'\(expanded.displaySafe(limit: 60))' holds the control character \(bad.codePoint), which no value may hold")
+            return nil
+        }
         return expanded
+    }
+
+    /// A value that is shown in one line wherever it appears (names, hosts, users): no
+    /// control character at all, tab and line breaks included.
+    func line() -> String? {
+        guard let text = string() else { return nil }
+        if let bad = text.unicodeScalars.first(where: InputText.isControl) {
+            report("'\(text.displaySafe(limit: 60))' holds the control character \(bad.codePoint); give it on one line")
+            return nil
+        }
+        return text
     }
 
     func int(in range: ClosedRange<Int>) -> Int? {
         guard let text = string() else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            report("'\(text)' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
+        guard text.utf8.count <= 20, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 || $0 == 0x2D }),
+              let value = Int(text), range.contains(value) else {
+            report("'\(text.displaySafe(limit: 40))' is not a whole number in \(range.lowerBound)...\(range.upperBound)")
             return nil
         }
         return value
@@ -92,7 +127,7 @@ struct YAMLValue {
         switch text.lowercased() {
         case "true", "yes", "on": return true
         case "false", "no", "off": return false
-        default: report("'\(text)' is not true or false"); return nil
+        default: report("'\(text.displaySafe(limit: 40))' is not true or false"); return nil
         }
     }
 
@@ -100,11 +135,39 @@ struct YAMLValue {
     func oneOf(_ allowed: [String]) -> String? {
         guard let text = string() else { return nil }
         guard allowed.contains(text) else {
-            report("'\(text)' is not one of: \(allowed.joined(separator: ", "))")
+            report("'\(text.displaySafe(limit: 40))' is not one of: \(allowed.joined(separator: ", "))")
             return nil
         }
         return text
     }
+
+    /// A name (of a system, an extract, a token, a webhook): lowercase letters, digits, '.',
+    /// '_' and '-', starting with a letter or digit, at most `maximumNameLength` characters.
+    func name() -> String? {
+        guard let text = line() else { return nil }
+        guard text.count <= Self.maximumNameLength, text.range(of: "^[a-z0-9][a-z0-9._-]*$", options: .regularExpression) != nil else {
+            report(text.count > Self.maximumNameLength
+                   ? "'\(text.displaySafe(limit: 40))' is \(text.count) characters long; a name has at most \(Self.maximumNameLength)"
+                   : "'\(text.displaySafe(limit: 40))' may hold only lowercase letters, digits, '.', '_' and '-'")
+            return nil
+        }
+        return text
+    }
+
+    /// A free-form label (an operator token's name, a webhook's name): one line of at
+    /// most `maximumNameLength` characters.
+    func label() -> String? {
+        guard let text = line() else { return nil }
+        guard text.count <= Self.maximumNameLength else {
+            report("'\(text.displaySafe(limit: 40))' is \(text.count) characters long; a name has at most \(Self.maximumNameLength)")
+            return nil
+        }
+        return text
+    }
+
+    /// The longest name: 64 characters. Names appear in file names (`{extract}`), metric
+    /// labels, log lines and table columns.
+    static let maximumNameLength = 64
 
     func stringList() -> [String]? {
         guard let items = sequence() else { return nil }
@@ -114,7 +177,7 @@ struct YAMLValue {
 
     private var kind: String {
         switch node {
-        case .scalar(let s): return "the text '\(s.string)'"
+        case .scalar(let s): return "the text '\(s.string.displaySafe(limit: 40))'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"
@@ -129,7 +192,7 @@ struct YAMLValue {
         while let open = rest.range(of: "${") {
             result += rest[..<open.lowerBound]
             guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
-                report("unclosed '${' in '\(text)'")
+                report("unclosed '${' in '\(text.displaySafe(limit: 60))'")
                 return nil
             }
             let inner = rest[open.upperBound..<close]
@@ -140,7 +203,7 @@ struct YAMLValue {
             } else if parts.count == 2 {
                 result += parts[1]
             } else {
-                report("the environment variable \(name) is not set (write ${\(name):-default} to give a default)")
+                report("the environment variable \(name.displaySafe(limit: 60)) is not set (write ${\(name.displaySafe(limit: 60)):-default} to give a default)")
                 return nil
             }
             rest = rest[rest.index(after: close)...]

@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             guard let day = CivilDate(iso: date) else { throw ValidationError("bad --date") }
-            let population = CPRPopulation(seed: 20_261_123, size: persons)
+            let population = try CPRPopulation(seed: 20_261_123, size: persons)
             let request = CPRExtractRequest(kind: .status, date: day, municipality: municipality == "all" ? nil : municipality,
                                             taskNumber: 1, previousProductionDate: nil)
             let name = "D\(day.yymmdd).L000001.bench\(level == 0 ? "" : ".gz")"

@@ -54,8 +54,10 @@ struct ChangeCommand: ParsableCommand {
             }
             var when: Date?
             if let at {
-                guard let parsed = RequestedTime.parse(at) else { throw ValidationError("--at '\(at)' is not a time: \(RequestedTime.help)") }
-                when = parsed
+                switch RequestedTime.read(at) {
+                case .success(let parsed): when = parsed
+                case .failure(let problem): throw ValidationError("--at \(problem)")
+                }
             }
             let key = privateKey.map { $0.hasPrefix("/") ? $0 : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent($0) }
             let request = ChangeRequest(pattern: pattern, collectWithin: collectWithin, deadline: deadline, warningBefore: warningBefore,
@@ -63,7 +65,7 @@ struct ChangeCommand: ParsableCommand {
                                         removeMonitoring: removeMonitoring ? true : nil, privateKey: key.map { ($0 as NSString).standardizingPath },
                                         passphraseEnv: passphraseEnv, passphraseFile: passphraseFile, overlap: overlap,
                                         host: host, port: port, user: user, path: path, fingerprints: fingerprints.isEmpty ? nil : fingerprints)
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             let order = try ChangeDesk(store: store).submit(ChangeSubmission(system: system, kind: kind, orderRef: orderId, at: when,
                                                                            reason: reason, submittedBy: actor, request: request))
             try ChangeCommand.print(order, receipts: try store.changeReceipts(orderId: order.id ?? 0), json: json)
@@ -83,7 +85,7 @@ struct ChangeCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             guard let order = try store.changeOrder(id: id) else { throw Failure("There is no change order \(id); see `udtraek change list`.") }
             try ChangeCommand.print(order, receipts: try store.changeReceipts(orderId: id), json: json)
         }
@@ -96,8 +98,10 @@ struct ChangeCommand: ParsableCommand {
         @Option(help: "How many rows.") var limit = 100
         @Flag(help: "JSON for scripts.") var json = false
 
+        func validate() throws { try Arguments.checkLimit(limit) }
+
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             try Output(json: json).emit(try store.changeOrders(system: system, limit: limit), columns: [
                 ("ID", { "\($0.id ?? 0)" }), ("RECEIVED", { Format.time($0.receivedAt) }), ("SYSTEM", \.system),
                 ("KIND", \.kind.rawValue), ("BESTILLINGSID", { $0.orderRef ?? "-" }), ("STATE", \.state.rawValue),
@@ -115,10 +119,12 @@ struct ChangeCommand: ParsableCommand {
 
         func run() throws {
             global.bootstrapLogging()
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             let when = try now.map { text -> Date in
-                guard let d = RequestedTime.parse(text) else { throw ValidationError("--now '\(text)' is not a time: \(RequestedTime.help)") }
-                return d
+                switch RequestedTime.read(text) {
+                case .success(let d): return d
+                case .failure(let problem): throw ValidationError("--now \(problem)")
+                }
             }
             let report = try ChangeExecutor(store: store, logger: Logger(label: "udtraek.changes")).runDueBlocking(now: when)
             if json {
@@ -142,16 +148,17 @@ struct ChangeCommand: ParsableCommand {
             Swift.print(String(decoding: try e.encode(ChangeOrderView(order: order, receipts: receipts)), as: UTF8.self))
             return
         }
-        Swift.print("Change order \(order.id ?? 0): \(order.kind.rawValue) for \(order.system), \(order.state.rawValue)")
-        Swift.print("  BestillingsID \(order.orderRef ?? "- (self-service)"); submitted by \(order.submittedBy) at \(Format.time(order.receivedAt)); to be carried out \(Format.time(order.executeAt))")
-        if !order.reason.isEmpty { Swift.print("  reason: \(order.reason)") }
+        // The order's text is as it was received, a rejected order's too: shown escaped.
+        Swift.print("Change order \(order.id ?? 0): \(order.kind.rawValue) for \(order.system.displaySafe(limit: 80)), \(order.state.rawValue)")
+        Swift.print("  BestillingsID \(order.orderRef?.displaySafe(limit: 80) ?? "- (self-service)"); submitted by \(order.submittedBy.displaySafe(limit: 80)) at \(Format.time(order.receivedAt)); to be carried out \(Format.time(order.executeAt))")
+        if !order.reason.isEmpty { Swift.print("  reason: \(order.reason.displaySafe(limit: 2000))") }
         Swift.print("")
         try Output(json: false).emit(receipts, columns: [
             ("AT", { Format.time($0.at) }), ("RECEIPT", \.kind.rawValue), ("DETAIL", \.detail),
         ], empty: "No receipts.")
         for r in receipts where !r.reasons.isEmpty {
             Swift.print("\nReasons (\(r.kind.rawValue)):")
-            r.reasons.forEach { Swift.print("  - \($0)") }
+            r.reasons.forEach { Swift.print("  - \($0.displaySafe(limit: 2000))") }
         }
     }
 }

@@ -16,7 +16,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let path = file ?? global.configFile
-            let loaded = try ConfigurationFile.load(path: path)
+            let loaded = try ConfigurationFile.load(path: path, checkingFiles: true)
             let s = loaded.snapshot
             print("\(path) is valid: \(s.municipalities.count) municipalities, \(s.systems.count) systems, \(s.agreements.count) agreements.")
         }
@@ -31,10 +31,12 @@ struct ConfigCommand: ParsableCommand {
         @Flag(help: "Show what would change without changing it.") var dryRun = false
         @Option(help: "Who applies it, for the audit log.") var actor: String = ProcessInfo.processInfo.environment["USER"] ?? "operator"
 
+        func validate() throws { try Arguments.checkLine(actor, "--actor") }
+
         func run() throws {
             let path = file ?? global.configFile
-            let loaded = try ConfigurationFile.load(path: path)
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let loaded = try ConfigurationFile.load(path: path, checkingFiles: true)
+            let store = try global.openStore(creating: true)
             let diff = try loaded.apply(to: store, actor: actor, dryRun: dryRun)
             if diff.isEmpty {
                 print("\(path): nothing to change; the state already matches.")
@@ -54,7 +56,7 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             print(ConfigurationExport.yaml(try store.configuration()), terminator: "")
         }
     }
@@ -66,7 +68,7 @@ struct SystemsCommand: ParsableCommand {
     @Flag(help: "JSON for scripts.") var json = false
 
     func run() throws {
-        let store = try Store(stateDirectory: global.stateDirectory)
+        let store = try global.openStore()
         try Output(json: json).emit(try store.configuration().systems, columns: [
             ("SYSTEM", \.name), ("INBOX", { "sftp://\($0.sftpUser)@\($0.sftpHost):\($0.sftpPort)/\($0.inboxPath)" }),
             ("KEY", \.privateKeyPath), ("EXISTING", \.existingTarget.rawValue),
@@ -82,8 +84,10 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "How many rows.") var limit = 50
     @Flag(help: "JSON for scripts.") var json = false
 
+    func validate() throws { try Arguments.checkLimit(limit) }
+
     func run() throws {
-        let store = try Store(stateDirectory: global.stateDirectory)
+        let store = try global.openStore()
         try Output(json: json).emit(try store.auditLog(limit: limit, action: action), columns: [
             ("ID", { "\($0.id ?? 0)" }), ("AT", { Format.time($0.at) }), ("ACTOR", \.actor), ("ACTION", \.action),
             ("SUBJECT", \.subject), ("DETAIL", { $0.detail.replacingOccurrences(of: "\n", with: " | ") }),

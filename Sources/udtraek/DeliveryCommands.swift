@@ -20,18 +20,31 @@ struct DeliverCommand: ParsableCommand {
     @Option(help: "The name in the inbox (default: the file's name).") var name: String?
     @Option(help: "InfRef (data type) for the metadata's routing info.") var infRef: String?
 
+    func validate() throws {
+        if let infRef {
+            if infRef.isEmpty { throw ValidationError("--inf-ref must not be empty; leave it out for no InfRef") }
+            if let problem = InputText.metadataProblem(infRef, "--inf-ref") { throw ValidationError(problem) }
+            guard infRef.utf8.count <= 256 else { throw ValidationError("--inf-ref is \(infRef.utf8.count) bytes long; at most 256 are accepted") }
+        }
+        if let name, let problem = DeliveredFileName.problem(name) {
+            throw ValidationError("--name '\(name.displaySafe(limit: 80))' cannot be a file in the inbox: \(problem)")
+        }
+        try Arguments.checkLine(to, "--to")
+    }
+
     func run() throws {
         global.bootstrapLogging()
-        let store = try Store(stateDirectory: global.stateDirectory)
+        let store = try global.openStore(creating: true)
         let service = DeliveryService(store: store, logger: Logger(label: "udtraek.deliver"))
         let path = (file as NSString).standardizingPath
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         let entry = try service.enqueue(localPath: absolute, system: to, fileName: name, ownedBySpool: false,
                                         routing: RoutingInfo(infRef: infRef))
-        let record = try service.deliverNow(outboxId: entry.id!)
+        guard let id = entry.id else { throw Failure("The outbox entry for \(absolute) was not recorded; see `udtraek outbox list`.") }
+        let record = try service.deliverNow(outboxId: id)
         guard record.outcome == .delivered else {
-            let after = try store.outboxEntry(id: entry.id!)
-            let next = after?.state == .ready ? " It stays in the outbox (entry \(entry.id!)) and will be retried from \(Format.time(after?.nextAttemptAt))." : " Outbox entry \(entry.id!) is in state error; fix the cause and run `udtraek outbox retry \(entry.id!)`."
+            let after = try store.outboxEntry(id: id)
+            let next = after?.state == .ready ? " It stays in the outbox (entry \(id)) and will be retried from \(Format.time(after?.nextAttemptAt))." : " Outbox entry \(id) is in state error; fix the cause and run `udtraek outbox retry \(id)`."
             throw Failure((record.error ?? "delivery failed") + next)
         }
         print("Delivered \(entry.fileName) to \(to): \(record.remotePath) (\(Format.bytes(record.bytes)), \(Format.rate(record.throughput)), sha256 \(record.sha256 ?? "-")).")
@@ -45,8 +58,10 @@ struct DeliveriesCommand: ParsableCommand {
     @Option(help: "How many rows.") var limit = 30
     @Flag(help: "JSON for scripts.") var json = false
 
+    func validate() throws { try Arguments.checkLimit(limit) }
+
     func run() throws {
-        let store = try Store(stateDirectory: global.stateDirectory)
+        let store = try global.openStore()
         try Output(json: json).emit(try store.deliveries(system: system, limit: limit), columns: [
             ("ID", { "\($0.id ?? 0)" }), ("STARTED", { Format.time($0.startedAt) }), ("SYSTEM", \.system),
             ("FILE", \.fileName), ("BYTES", { Format.bytes($0.bytes) }),
@@ -71,7 +86,7 @@ struct OutboxCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             try Output(json: json).emit(try store.outbox(states: status.map { [$0] }), columns: [
                 ("ID", { "\($0.id ?? 0)" }), ("SYSTEM", \.system), ("FILE", \.fileName), ("BYTES", { Format.bytes($0.bytes) }),
                 ("STATE", \.state.rawValue), ("ATTEMPTS", { "\($0.attempts)" }),
@@ -89,7 +104,7 @@ struct OutboxCommand: ParsableCommand {
         @Argument var id: Int64
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             let entry: OutboxEntry
             switch try store.retry(outboxId: id, now: Date(), isAlive: ProcessOwner.isAlive) {
             case .retried(let e): entry = e
@@ -113,7 +128,10 @@ struct OutboxCommand: ParsableCommand {
 
         func run() throws {
             global.bootstrapLogging()
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
+            if let system, try store.system(named: system) == nil {
+                throw Failure("There is no system named '\(system.displaySafe(limit: 60))' (see `udtraek systems`).")
+            }
             let service = DeliveryService(store: store, logger: Logger(label: "udtraek.deliver"))
             let records = service.deliverDue(system: system)
             let failed = records.filter { $0.outcome != .delivered }

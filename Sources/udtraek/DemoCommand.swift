@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import UdtraekConfig
 import Delivery
@@ -22,7 +25,8 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         global.bootstrapLogging()
         let configFile = global.configFile
-        let loaded = try ConfigurationFile.load(path: configFile)
+        // Keys are checked after the step that makes the missing ones.
+        var loaded = try ConfigurationFile.load(path: configFile)
         let local = loaded.snapshot.systems.filter { ["127.0.0.1", "localhost"].contains($0.sftpHost) }
         guard let first = local.first else { throw Failure("No system in \(configFile) has its inbox on 127.0.0.1; nothing to demonstrate.") }
         guard local.allSatisfy({ $0.sftpPort == first.sftpPort }) else {
@@ -39,8 +43,12 @@ struct DemoCommand: ParsableCommand {
             print("  made \(system.privateKeyPath) for \(system.name)")
         }
         local.forEach { print("  \($0.name): \($0.privateKeyPath)") }
+        loaded = try ConfigurationFile.load(path: configFile, checkingFiles: true)
 
         step("Private sshd")
+        // Something else on the port would answer in place of the demo's sshd, and the
+        // demo would deliver to it: refuse before starting.
+        if let problem = Self.portTaken(first.sftpPort) { throw Failure(problem) }
         let configDirectory = (configFile as NSString).deletingLastPathComponent
         let sshd = try LocalSSHD(directory: (state as NSString).appendingPathComponent("demo-sshd"), port: first.sftpPort,
                                  hostKeyPath: (configDirectory as NSString).appendingPathComponent("demo/ssh_host_ed25519_key"),
@@ -52,6 +60,11 @@ struct DemoCommand: ParsableCommand {
         // Stopped on every way out (an error included), unless the demo ends well with
         // --keep-running, which detaches it below.
         defer { sshd.stop() }
+        // The banner may still have come from another server that took the port after the
+        // check: only our own sshd's log says it listens.
+        guard sshd.isRunning, sshd.log.contains("Server listening on 127.0.0.1 port \(sshd.port)") else {
+            throw Failure("The demo's sshd could not listen on 127.0.0.1:\(sshd.port), so another program answers there; the demo stops rather than deliver to it. Its log: \(sshd.log.suffix(600))")
+        }
         print("  sshd on 127.0.0.1:\(sshd.port), host key \(try sshd.hostKeyFingerprint), config \(sshd.directory)/sshd_config")
 
         step("Apply \(configFile)")
@@ -69,10 +82,11 @@ struct DemoCommand: ParsableCommand {
         step("Extract \(demo.name) (CPR status, municipality \(demo.municipality)) for \(demo.system)")
         let run = try runner.run(demo.name, trigger: .manual, actor: "demo", rerun: true)
         print("  produced \(run.fileName ?? "-"): \(run.persons ?? 0) persons, \(run.records ?? 0) records, \(Format.bytes(run.textBytes ?? 0)) of ISO-8859-1 text, \(Format.bytes(run.fileBytes ?? 0)) gzip")
-        let record = try service.deliverNow(outboxId: run.outboxId!)
+        guard let outboxId = run.outboxId else { throw Failure("The demo's extract run \(run.id ?? 0) queued no file; see `udtraek runs`.") }
+        let record = try service.deliverNow(outboxId: outboxId)
         guard record.outcome == .delivered else { throw Failure("The demo delivery failed: \(record.error ?? "?")\n\(sshd.log.suffix(2000))") }
-        let system = local.first { $0.name == demo.system }!
-        let inbox = sshd.inboxRoot(system.name) + "/" + system.inboxPath
+        let inboxPath = local.first { $0.name == demo.system }?.inboxPath ?? "IN"
+        let inbox = sshd.inboxRoot(demo.system) + "/" + inboxPath
         let name = record.fileName
         print("  delivered \(Format.bytes(record.bytes)) in \(record.durationMs ?? 0) ms, sha256 \(record.sha256 ?? "-")")
         print("  the file:     \(inbox)/\(name)")
@@ -122,4 +136,24 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func step(_ title: String) { print("\n== \(title)") }
+
+    /// Why the demo's sshd cannot listen on 127.0.0.1:`port`, or nil: a test bind with
+    /// SO_REUSEADDR (as sshd binds), so only a socket that listens there is in the way.
+    static func portTaken(_ port: Int) -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = UInt16(clamping: port).bigEndian
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard !bound else { return nil }
+        let reason = String(cString: strerror(errno))
+        return "127.0.0.1:\(port) is taken (\(reason)): another program listens there, perhaps a demo sshd left running with --keep-running (stop it with kill $(cat STATE/demo-sshd/sshd.pid)). The demo needs the port for its own sshd and does not deliver to another server; free the port, or give the local systems another port in the configuration."
+    }
 }

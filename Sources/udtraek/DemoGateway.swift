@@ -30,8 +30,8 @@ enum DemoGateway {
         var logger = Logger(label: "udtraek.demo.gateway")
         logger.logLevel = .error
         let server = try GatewayServer(store: store, settings: settings, logger: logger)
-        let epoch = CivilDate(iso: snapshot.sources.epoch) ?? CivilDate(year: 2020, month: 1, day: 1)!
-        let population = CPRPopulation(seed: snapshot.sources.cprSeed, size: snapshot.sources.cprPersons, epoch: epoch)
+        let epoch = CivilDate(iso: snapshot.sources.epoch) ?? CPRPopulation.epochs.lowerBound
+        let population = try CPRPopulation(seed: snapshot.sources.cprSeed, size: snapshot.sources.cprPersons, epoch: epoch)
         let today = GatewayServer.copenhagenToday()
         guard let resident = SourceStubsAccess.residents(population, municipality: "0101", count: 1, on: today).first,
               let elsewhere = SourceStubsAccess.residents(population, municipality: "0751", count: 1, on: today).first else { return ["  skipped: the population has no resident of both København and Aarhus"] }

@@ -50,7 +50,7 @@ struct ExtractCommand: ParsableCommand {
                 productionDate = d
             }
             if let timeout, !(timeout > 0) { throw ValidationError("--timeout must be a positive number of seconds") }
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore(creating: true)
             let lock = try StateLock(stateDirectory: global.stateDirectory, exclusive: false)
             defer { withExtendedLifetime(lock) {} }
             let runner = ExtractRunner(store: store, stateDirectory: global.stateDirectory)
@@ -161,7 +161,7 @@ struct ExtractCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             try Output(json: json).emit(try store.configuration().extracts, columns: [
                 ("NAME", \.name), ("SOURCE", \.source.rawValue), ("KIND", \.kind.rawValue), ("SYSTEM", \.system),
                 ("MUNICIPALITY", \.municipality), ("GZIP", { $0.gzipLevel.map { "level \($0)" } ?? "off" }),
@@ -193,7 +193,7 @@ struct RunsCommand: ParsableCommand {
                 }
                 stateFilter = s
             }
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             if let extract, try store.extractDefinition(named: extract) == nil, try store.runs(extract: extract, limit: 1).isEmpty {
                 throw Failure("there is no extract named '\(extract)'; see `udtraek extract list`")
             }
@@ -214,7 +214,7 @@ struct RunsCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             guard let run = try store.run(id: id) else { throw Failure("there is no run \(id); see `udtraek runs`") }
             if json { return try Output(json: true).emit([run], columns: [], empty: "") }
             let rows: [(String, String?)] = [
@@ -239,7 +239,7 @@ struct RunsCommand: ParsableCommand {
         @Option(help: "Why, for the audit log.") var reason = ""
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
             guard let (run, cancelled) = try store.cancelRun(id: id, by: actor, reason: reason, now: Date()) else {
                 throw Failure("there is no run \(id); see `udtraek runs`")

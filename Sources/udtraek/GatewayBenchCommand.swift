@@ -78,7 +78,7 @@ struct GatewayLoad {
         let server = try GatewayServer(store: store, logger: logger)
 
         // PNRs of København residents to look up, round robin.
-        let pop = SourceStubsAccess.population(seed: 7, persons: persons)
+        let pop = try SourceStubsAccess.population(seed: 7, persons: persons)
         let pnrs = SourceStubsAccess.residents(pop, municipality: "0101", count: 1000, on: GatewayServer.copenhagenToday())
 
         let (portStream, portCont) = AsyncStream<Int>.makeStream()
@@ -174,8 +174,8 @@ struct GatewayLoad {
 import SourceStubs
 import BusinessCalendar
 enum SourceStubsAccess {
-    static func population(seed: UInt64, persons: Int) -> CPRPopulation {
-        CPRPopulation(seed: seed, size: persons, epoch: CivilDate(year: 2020, month: 1, day: 1)!)
+    static func population(seed: UInt64, persons: Int) throws -> CPRPopulation {
+        try CPRPopulation(seed: seed, size: persons, epoch: CivilDate(year: 2020, month: 1, day: 1) ?? CPRPopulation.epochs.lowerBound)
     }
 
     static func residents(_ p: CPRPopulation, municipality: String, count: Int, on date: CivilDate) -> [String] {

@@ -29,7 +29,7 @@ struct GatewayCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             if let system, try !store.configuration().systems.contains(where: { $0.name == system }),
                try store.gatewayCalls(limit: 1, system: system).isEmpty {
                 throw Failure("there is no system named '\(system)'; see `udtraek systems`")
@@ -54,11 +54,12 @@ struct GatewayCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func validate() throws {
-            if !(hours > 0) { throw ValidationError("--hours must be more than 0") }
+            // The API's bound: a year back (a larger number trapped converting the date).
+            if !(hours > 0 && hours <= 24 * 366) { throw ValidationError("--hours must be more than 0 and at most 8784 (366 days)") }
         }
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             let rows = OperationTargetReport.reports(try store.gatewayServiceSummary(since: Date().addingTimeInterval(-hours * 3600)))
             try Output(json: json).emit(rows, columns: [
                 ("OPERATION", \.operation), ("SERVICE", \.service),

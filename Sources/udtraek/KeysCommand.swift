@@ -12,14 +12,27 @@ struct KeysCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the SHA-256 fingerprint of a server's host key, to pin it.",
             discussion: "Confirm the fingerprint with the server's operator over another channel before pinning it in host_key_fingerprints.")
+        @OptionGroup var global: GlobalOptions
         @Option(help: "The SFTP server.") var host: String
         @Option(help: "Its port.") var port = 22
         @Flag(help: "JSON for scripts.") var json = false
 
+        func validate() throws {
+            try Arguments.checkLine(host, "--host", maximumBytes: 253)
+            guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" || $0 == "@" }) else {
+                throw ValidationError("--host '\(host.displaySafe(limit: 60))' is not a host name or address")
+            }
+            guard (1...65535).contains(port) else { throw ValidationError("--port must be 1...65535, not \(port)") }
+        }
+
         func run() throws {
+            global.bootstrapLogging()
             let key = try PresentedHostKey.fetch(host: host, port: port)
             if json {
-                print(#"{"host": "\#(host)", "port": \#(port), "type": "\#(key.type)", "fingerprint": "\#(key.fingerprint)"}"#)
+                struct Answer: Encodable { var host: String; var port: Int; var type: String; var fingerprint: String }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(Answer(host: host, port: port, type: key.type, fingerprint: key.fingerprint)), as: UTF8.self))
             } else {
                 print("\(host):\(port) presents a \(key.type) host key with fingerprint")
                 print("  \(key.fingerprint)")
@@ -38,13 +51,14 @@ struct KeysCommand: ParsableCommand {
         @Option(help: "ed25519 (default) or rsa. libssh2 1.10 signs RSA with SHA-1, which many servers refuse.") var type: String = "ed25519"
 
         func run() throws {
-            guard let keyType = SSHKeys.KeyType(rawValue: type) else { throw Failure("--type must be ed25519 or rsa, not '\(type)'.") }
+            guard let keyType = SSHKeys.KeyType(rawValue: type) else { throw Failure("--type must be ed25519 or rsa, not '\(type.displaySafe(limit: 40))'.") }
+            try Arguments.checkLine(system, "the system name", maximumBytes: 64)
             var path = out
-            if path == nil, let store = try? Store(stateDirectory: global.stateDirectory) {
-                path = try store.system(named: system)?.privateKeyPath
+            if path == nil {
+                path = try global.openStore().system(named: system)?.privateKeyPath
             }
             guard let path else {
-                throw Failure("'\(system)' is not a configured system; give --out PATH for the new key.")
+                throw Failure("'\(system.displaySafe(limit: 60))' is not a configured system; give --out PATH for the new key.")
             }
             guard !FileManager.default.fileExists(atPath: path) else {
                 throw Failure("\(path) exists; a key is never overwritten. Move it away first if you mean to replace it (an SSH-key change order keeps both working during the switch).")

@@ -21,7 +21,7 @@ struct AlarmsCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             try Output(json: json).emit(try store.alarms(openOnly: open, system: system, limit: limit), columns: [
                 ("ID", { "\($0.id ?? 0)" }), ("RAISED", { Format.time($0.raisedAt) }), ("STATUS", \.status),
                 ("SEVERITY", \.severity.rawValue), ("KIND", \.kind.rawValue), ("SYSTEM", { $0.system ?? "-" }),
@@ -41,7 +41,7 @@ struct AlarmsCommand: ParsableCommand {
 
         func run() throws {
             global.bootstrapLogging()
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             let notices = try PickupMonitor(store: store).acknowledge(alarmId: id, by: actor, note: note)
             let resolved = notices.contains { $0.event == .resolved }
             print("Alarm \(id) acknowledged by \(actor)" + (resolved ? " and resolved (nothing can recover it)." : "; it resolves when its cause clears."))
@@ -55,7 +55,7 @@ struct AlarmsCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             guard let alarm = try store.alarm(id: id) else { throw Failure("There is no alarm \(id); see `udtraek alarms`.") }
             let events = try store.alarmEvents(alarmId: id)
             if !json {
@@ -82,7 +82,7 @@ struct PickupsCommand: ParsableCommand {
     @Flag(help: "JSON for scripts.") var json = false
 
     func run() throws {
-        let store = try Store(stateDirectory: global.stateDirectory)
+        let store = try global.openStore()
         let rows = try store.pickups(system: system, states: waiting ? [.awaiting, .warning, .overdue] : nil, limit: limit)
         try Output(json: json).emit(rows, columns: [
             ("ID", { "\($0.id ?? 0)" }), ("SYSTEM", \.system), ("FILE", \.fileName), ("DELIVERED", { Format.time($0.deliveredAt) }),
@@ -123,7 +123,7 @@ struct MonitorCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             let config = try store.configuration()
             guard let sys = config.systems.first(where: { $0.name == system }) else {
                 throw Failure("No system named '\(system)'; see `udtraek systems`.")
@@ -188,7 +188,7 @@ struct MonitorCommand: ParsableCommand {
 
         func run() async throws {
             global.bootstrapLogging()
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             let monitor = PickupMonitor(store: store)
             defer { monitor.close() }
             let r = try await monitor.runPass()
@@ -210,7 +210,7 @@ struct MonitorCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             try Output(json: json).emit(try store.webhookDeliveries(), columns: [
                 ("ID", { "\($0.id ?? 0)" }), ("WEBHOOK", \.webhook), ("ALARM", { "\($0.alarmId)" }), ("EVENT", \.event.rawValue),
                 ("STATE", \.state.rawValue), ("ATTEMPTS", { "\($0.attempts)" }), ("NEXT", { $0.state == .pending ? Format.time($0.nextAttemptAt) : "-" }),

@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import Store
 
 /// Prints rows as an aligned table for people or as JSON for scripts.
 struct Output {
@@ -15,7 +17,9 @@ struct Output {
         }
         guard !rows.isEmpty else { print(empty); return }
         let header = columns.map(\.0)
-        let cells = rows.map { row in columns.map { $0.1(row) } }
+        // Values from the state (names, reasons, errors) may hold anything an operator or
+        // a receiver once gave; a table shows them escaped, never raw.
+        let cells = rows.map { row in columns.map { $0.1(row).displaySafe(limit: 500) } }
         let widths = header.indices.map { i in ([header[i]] + cells.map { $0[i] }).map(\.count).max() ?? 0 }
         func line(_ values: [String]) -> String {
             zip(values, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
@@ -41,7 +45,7 @@ enum Format {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = zone
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d ", c.year!, c.month!, c.day!, c.hour!, c.minute!)
+        return String(format: "%04d-%02d-%02d %02d:%02d ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0)
             + (zone.abbreviation(for: date) ?? zone.identifier)
     }
 
@@ -56,6 +60,31 @@ enum Format {
     static func rate(_ bytesPerSecond: Double?) -> String {
         guard let r = bytesPerSecond else { return "-" }
         return String(format: "%.1f MB/s", r / 1_000_000)
+    }
+}
+
+/// Checks of CLI arguments that ArgumentParser's types do not make: each error names the
+/// option and says what is accepted.
+enum Arguments {
+    /// The most rows a listing prints.
+    static let maximumRows = 10_000
+
+    static func checkLimit(_ limit: Int) throws {
+        guard (1...maximumRows).contains(limit) else {
+            throw ValidationError("--limit must be 1...\(maximumRows), not \(limit)")
+        }
+    }
+
+    /// A value that is recorded and shown on one line (an actor, a name): not empty, no
+    /// control characters, at most `maximumBytes`.
+    static func checkLine(_ value: String, _ option: String, maximumBytes: Int = 256) throws {
+        if value.isEmpty { throw ValidationError("\(option) must not be empty") }
+        if let bad = value.unicodeScalars.first(where: InputText.isControl) {
+            throw ValidationError("\(option) '\(value.displaySafe(limit: 60))' holds the control character \(bad.codePoint); give printable text on one line")
+        }
+        guard value.utf8.count <= maximumBytes else {
+            throw ValidationError("\(option) is \(value.utf8.count) bytes long; at most \(maximumBytes) are accepted")
+        }
     }
 }
 

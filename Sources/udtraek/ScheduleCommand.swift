@@ -49,7 +49,7 @@ struct ScheduleCommand: ParsableCommand {
         func run() throws {
             let schedule: Schedule
             if let name {
-                let store = try Store(stateDirectory: global.stateDirectory)
+                let store = try global.openStore()
                 guard let state = try store.schedule(extract: name) else {
                     let known = try store.schedules().map(\.schedule.extract)
                     throw Failure("the extract '\(name)' has no schedule"
@@ -115,7 +115,7 @@ struct ScheduleCommand: ParsableCommand {
         }
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             let rows = try store.schedules().map { state -> Row in
                 let s = state.schedule
                 var next: Date?
@@ -145,7 +145,7 @@ struct ScheduleCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() throws {
-            let store = try Store(stateDirectory: global.stateDirectory)
+            let store = try global.openStore()
             guard try store.extractDefinition(named: name) != nil || !(try store.scheduleSlots(extract: name, limit: 1)).isEmpty else {
                 throw Failure("there is no extract named '\(name)'; see `udtraek schedule list`")
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Store
 
 @main
 struct Udtraek: AsyncParsableCommand {
@@ -37,6 +38,18 @@ struct GlobalOptions: ParsableArguments {
 
     var stateDirectory: String {
         (state as NSString).standardizingPath
+    }
+
+    /// The state database of `--state`. Only the commands that write the state (config
+    /// apply, serve, extract run, deliver, demo) pass `creating`; every other command
+    /// refuses a state directory without a database rather than leave an empty one behind
+    /// (a mistyped `--state` would otherwise look like an empty installation).
+    func openStore(creating: Bool = false) throws -> Store {
+        let database = (stateDirectory as NSString).appendingPathComponent("state.db")
+        if !creating && !FileManager.default.fileExists(atPath: database) {
+            throw Failure("There is no state database at \(database.displaySafe(limit: 200)). Check --state (now \(state.displaySafe(limit: 200))); `udtraek config apply` creates the state from the configuration.")
+        }
+        return try Store(stateDirectory: stateDirectory)
     }
 
     func bootstrapLogging() {

@@ -35,12 +35,14 @@ import UdtraekTesting
         let tokenFile = dir + "/token"
         try Self.token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
         chmod(tokenFile, 0o600)
+        // `config apply` checks the key file (issue 11): a real one, never used here.
+        #expect(try await UdtraekCLI.runDetached(["keys", "generate", "modtager", "--out", dir + "/key"]).status == 0)
         try """
             sources: { epoch: 2020-01-01, cpr: { seed: 7, persons: 300000 } }
             municipalities: [{ code: "0101", name: København }]
             systems:
               - name: modtager
-                inbox: { host: 127.0.0.1, port: 1, user: u, private_key: /nonexistent, host_key_fingerprints: [SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE] }
+                inbox: { host: 127.0.0.1, port: 1, user: u, private_key: \(dir)/key, host_key_fingerprints: [SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE] }
             agreements:
               - { uuid: bd71a7fa-222d-4f84-9142-2a011a710026, system: modtager, municipality: "0101", service: cpr-extract, state: approved }
               - { uuid: 659fc821-435a-40d1-9077-10b54714a190, system: modtager, municipality: "0101", service: kle-extract, state: pending }

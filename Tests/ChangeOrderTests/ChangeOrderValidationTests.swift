@@ -59,7 +59,7 @@ import Glibc
 
         // inbox and host-key.
         try Self.rejected(fx, try fx.submit(.inbox, ChangeRequest(port: 70000)), "outside 1...65535")
-        try Self.rejected(fx, try fx.submit(.inbox, ChangeRequest(path: "../other")), "without '..'")
+        try Self.rejected(fx, try fx.submit(.inbox, ChangeRequest(path: "../other")), "contains '..'")
         try Self.rejected(fx, try fx.submit(.inbox, ChangeRequest()), "changes nothing")
         try Self.rejected(fx, try fx.submit(.inbox, orderRef: nil, ChangeRequest(path: "IN2")), "missing BestillingsID")
         try Self.rejected(fx, try fx.submit(.hostKey, ChangeRequest(fingerprints: ["SHA256:kort"])), "is not a SHA-256 fingerprint")
@@ -77,5 +77,49 @@ import Glibc
         let audits = try fx.store.auditLog(limit: 1000, action: "change.rejected")
         #expect(audits.count == 28)
         #expect(audits.allSatisfy { $0.actor == "ops-anna" && $0.detail.contains("reason: test") })
+    }
+
+    /// Issue 11: durations past Int.max seconds trapped the validation; a 10,000-character
+    /// BestillingsID was accepted; control characters went into receipts and the audit log.
+    @Test func hostileTextIsRejectedWithReasons() throws {
+        let fx = try ChangeOrderFixture()
+        defer { fx.tearDown() }
+        for text in ["200000000000000d", "9223372036854775807s", "99999999999999999999999999m"] {
+            try Self.rejected(fx, try fx.submit(.monitoring, ChangeRequest(collectWithin: text)), "collect-within '\(text)' is longer than 3650d (10 years)")
+            try Self.rejected(fx, try fx.submit(.monitoring, ChangeRequest(retention: text)), "retention '\(text)' is longer than")
+            try Self.rejected(fx, try fx.submit(.sshKey, orderRef: nil, ChangeRequest(privateKey: try fx.newKey("k\(text.count)"), overlap: text)),
+                              "overlap '\(text)' is longer than")
+        }
+        try Self.rejected(fx, try fx.submit(.monitoring, orderRef: String(repeating: "B", count: 10_000), ChangeRequest(collectWithin: "2h")),
+                          "the BestillingsID is 10000 characters long; at most 64")
+        try Self.rejected(fx, try fx.submit(.monitoring, orderRef: "B-\u{1B}[2J", ChangeRequest(collectWithin: "2h")),
+                          "BestillingsID 'B-\\u{1B}[2J' holds the control character U+001B")
+        try Self.rejected(fx, try fx.submit(.monitoring, reason: String(repeating: "r", count: 2001), ChangeRequest(collectWithin: "2h")),
+                          "the reason is 2001 characters long")
+        try Self.rejected(fx, try fx.submit(.monitoring, ChangeRequest(pattern: "D\n*", collectWithin: "2h")), "pattern 'D\\u{A}*' holds the control character")
+        try Self.rejected(fx, try fx.submit(.inbox, ChangeRequest(host: String(repeating: "h", count: 2000))), "host is 2000 bytes long; at most 1024")
+        try Self.rejected(fx, try fx.submit(.inbox, ChangeRequest(path: "/\u{0}")), "path '/\\u{0}' holds the control character U+0000")
+        try Self.rejected(fx, try fx.submit(.monitoring, ChangeRequest(signal: "moved", movedTo: "/abs")), "moved-to '/abs' must be a folder relative")
+        try Self.rejected(fx, try fx.submit(.hostKey, ChangeRequest(fingerprints: Array(repeating: "SHA256:x", count: 17))), "at most 16")
+        let reasons = try fx.store.changeOrders().flatMap { try fx.store.changeReceipts(orderId: $0.id ?? 0).flatMap(\.reasons) }
+        #expect(!reasons.contains { $0.unicodeScalars.contains { $0.value < 0x20 } }, "no reason holds a raw control character")
+        #expect(reasons.allSatisfy { $0.count < 1000 }, "no reason echoes a huge value whole")
+    }
+
+    /// `--at` in the spring daylight-saving gap was "not a time".
+    @Test func requestedTimesInTheGapAreNamedAsSuch() {
+        switch RequestedTime.read("2026-03-29 02:30") {
+        case .success(let d): Issue.record("accepted as \(d)")
+        case .failure(let e):
+            #expect(e.description.contains("2026-03-29 02:30 does not exist in Europe/Copenhagen time"))
+            #expect(e.description.contains("2026-03-29 03:00") && e.description.contains("2026-03-29T01:00:00Z"))
+        }
+        // The autumn hour that comes twice is a time (its first occurrence).
+        #expect(RequestedTime.parse("2026-10-25 02:30") != nil)
+        for text in ["2026-02-30 10:00", "2026-13-01 10:00", "2026-01-01 24:00", "99999999999-01-01 10:00", "2026-1-1 10:00",
+                     "", String(repeating: "9", count: 10_000)] {
+            #expect(RequestedTime.parse(text) == nil, "\(text.prefix(40))")
+        }
+        #expect(RequestedTime.parse("2026-11-24 07:00") == RequestedTime.parse("2026-11-24T06:00:00Z"))
     }
 }

@@ -19,7 +19,10 @@ import UdtraekTesting
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let certs = try GatewayFixture.sharedCertificates.get()
+        // `config apply` checks the key files (issue 11): a real one, never used here.
+        #expect(try await UdtraekCLI.runDetached(["keys", "generate", "sag-kbh", "--out", dir + "/key"]).status == 0)
         try GatewayFixture.config(certs: certs, fingerprint: try GatewayFixture.esdhFingerprint(certs: certs), persons: 1000, cap: 8, grace: 5)
+            .replacingOccurrences(of: "/nonexistent", with: dir + "/key")
             .write(toFile: dir + "/udtraek.yaml", atomically: true, encoding: .utf8)
         let state = ["--config", dir + "/udtraek.yaml", "--state", dir + "/state"]
         #expect(try await UdtraekCLI.runDetached(["config", "apply"] + state).status == 0)

@@ -18,7 +18,7 @@ import Testing
         let f = try await GatewayFixture(persons: persons)
         defer { Task { await f.stop() } }
         var expected = MemorySink()
-        let population = CPRPopulation(seed: 7, size: persons, epoch: BusinessCalendarEpoch.epoch)
+        let population = try CPRPopulation(seed: 7, size: persons, epoch: BusinessCalendarEpoch.epoch)
         try CPRExtractWriter.write(population: population, request: CPRExtractRequest(
             kind: .status, date: GatewayFixture.today, municipality: "0101", taskNumber: 0), into: &expected)
         #expect(expected.bytes.count > 1_000_000)

@@ -33,8 +33,11 @@ import UdtraekTesting
         chmod(tokenFile, 0o600)
         // The admin listener too, for serve's Prometheus /metrics.
         let api = "\napi:\n  listen: 127.0.0.1:\(apiPort)\n  tokens: [{ name: test, file: \(tokenFile) }]\n"
+        // `config apply` checks the key files (issue 11): a real one, never used here.
+        #expect(try await UdtraekCLI.runDetached(["keys", "generate", "sag-kbh", "--out", dir + "/key"]).status == 0)
         try (GatewayFixture.config(certs: certs, fingerprint: try GatewayFixture.esdhFingerprint(certs: certs),
                                    persons: 250_000, cap: 8, grace: 30, port: port) + api)
+            .replacingOccurrences(of: "/nonexistent", with: dir + "/key")
             .write(toFile: dir + "/udtraek.yaml", atomically: true, encoding: .utf8)
         let state = ["--config", dir + "/udtraek.yaml", "--state", dir + "/state"]
         #expect(try await UdtraekCLI.runDetached(["config", "apply"] + state).status == 0)

@@ -146,4 +146,24 @@ import Testing
             #expect(DurationText.parseDeadline(text).map(DurationText.formatDeadline) == text)
         }
     }
+
+    /// Issue 11, item 1: `total += n * unit` trapped on any duration past Int.max seconds;
+    /// now every duration key reports it at its line, with the bound.
+    @Test func overflowingDurationsAreReportedAtTheirKey() {
+        let bad = issues(Self.yaml(system: """
+            monitoring:
+              retention: 9223372036854775807d
+              rules:
+                - { collect_within: 200000000000000d, warning_before: 99999999999999999999999s, repeat_every: 3651d }
+        """, top: """
+        monitoring:
+          poll_interval: 9223372036854775807d
+          unreachable_after: 106751991167301d
+        """))
+        for key in ["systems[0].monitoring.retention", "systems[0].monitoring.rules[0].collect_within",
+                    "systems[0].monitoring.rules[0].warning_before", "systems[0].monitoring.rules[0].repeat_every",
+                    "monitoring.poll_interval", "monitoring.unreachable_after"] {
+            #expect(bad.contains { $0.contains(": \(key): the duration") && $0.contains("longer than 3650d (10 years)") }, "\(key) in \(bad)")
+        }
+    }
 }

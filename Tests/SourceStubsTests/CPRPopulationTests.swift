@@ -57,7 +57,7 @@ struct CPRPopulationTests {
     }
 
     @Test func pnrsInvertAtNationalScale() throws {
-        let big = CPRPopulation(seed: 1, size: 6_000_000)
+        let big = try CPRPopulation(seed: 1, size: 6_000_000)
         #expect(big.slotCount > 6_500_000)
         var r = SeededRandom(seed: 99)
         var indexes = (0..<300).map { _ in r.below(big.slotCount) }
@@ -196,7 +196,7 @@ struct CPRPopulationTests {
 
     @Test func tinyPopulationsWork() throws {
         for size in 1...9 {
-            let p = CPRPopulation(seed: 3, size: size)
+            let p = try CPRPopulation(seed: 3, size: size)
             let f = try CPRFixture.extract(p, CPRExtractRequest(kind: .status, date: day, taskNumber: 1))
             #expect(f.records("001").count >= 1)
             #expect(Int(CPRTestFile.field(f.lines.last!, 14, 8)) == f.lines.count - 2)

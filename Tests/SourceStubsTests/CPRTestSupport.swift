@@ -53,7 +53,7 @@ struct CPRTestFile {
 }
 
 enum CPRFixture {
-    static let small = CPRPopulation(seed: 20_260_302, size: 2_000)
+    static let small = try! CPRPopulation(seed: 20_260_302, size: 2_000)  // a valid constant
     static let day = CivilDate(year: 2026, month: 3, day: 2)!
 
     static func extract(_ pop: CPRPopulation, _ req: CPRExtractRequest) throws -> CPRTestFile {

@@ -68,7 +68,7 @@ struct CPRPNRCodec: Sendable, Hashable {
         let cls = o / Self.perYear
         let k = yearClasses
         let y = desiredYear - (((desiredYear - cls) % k) + k) % k
-        return CivilDate(year: y, month: 1, day: 1)!.daysSinceEpoch + doy
+        return CivilDate.firstDay(ofYear: y).daysSinceEpoch + doy
     }
 
     /// Birth day of birth slot `k` (0-based), days since 1970.
@@ -91,6 +91,20 @@ struct CPRPNRCodec: Sendable, Hashable {
         return (d.day + 60) * 100_000_000 + d.month * 1_000_000 + (d.year % 100) * 10_000 + serial
     }
 
+    /// CPR's century rule: the year of birth a PNR's 7th digit and two-digit year stand for.
+    static func birthYear(seventhDigit d7: Int, yy: Int) -> Int {
+        switch d7 {
+        case 0...3: return 1900 + yy
+        case 4, 9: return (yy <= 36 ? 2000 : 1900) + yy
+        default: return (yy <= 57 ? 2000 : 1800) + yy
+        }
+    }
+
+    /// Every year a 7th digit can stand for (over the two-digit years 00-99), in order.
+    static func birthYears(seventhDigit d7: Int) -> [Int] {
+        (0...99).map { birthYear(seventhDigit: d7, yy: $0) }.sorted()
+    }
+
     static func centuryOffset(_ year: Int) -> Int {
         if year >= 2000 { return 4000 }
         if year >= 1900 { return 0 }
@@ -106,13 +120,7 @@ struct CPRPNRCodec: Sendable, Hashable {
         let dd = num(0, 2), mm = num(2, 2), yy = num(4, 2), serial = num(6, 4)
         let d7 = serial / 1000
         guard (61...91).contains(dd) else { return nil }
-        let century: Int
-        switch d7 {
-        case 0...3: century = 1900
-        case 4, 9: century = yy <= 36 ? 2000 : 1900
-        default: century = yy <= 57 ? 2000 : 1800
-        }
-        let year = century + yy
+        let year = Self.birthYear(seventhDigit: d7, yy: yy)
         guard let date = CivilDate(year: year, month: mm, day: dd - 60) else { return nil }
         let day = date.daysSinceEpoch
         if year >= 2000 && serial >= 8000 {
@@ -132,7 +140,7 @@ struct CPRPNRCodec: Sendable, Hashable {
         }
         let s = serial - Self.centuryOffset(year)
         guard (0..<4000).contains(s) else { return nil }
-        let doy = day - CivilDate(year: year, month: 1, day: 1)!.daysSinceEpoch
+        let doy = day - CivilDate.firstDay(ofYear: year).daysSinceEpoch
         guard doy < 365 else { return nil }
         let cls = ((year % yearClasses) + yearClasses) % yearClasses
         let o = doy + 365 * (s + 4000 * cls)
@@ -157,4 +165,16 @@ private func modInverse(_ a: Int, _ m: Int) -> Int {
         (r, newR) = (newR, r - q * newR)
     }
     return t < 0 ? t + m : t
+}
+
+extension CivilDate {
+    /// 1 January of `year` (a real day for every year).
+    static func firstDay(ofYear year: Int) -> CivilDate {
+        CivilDate(year: year, month: 1, day: 1) ?? CivilDate(daysSinceEpoch: 0)
+    }
+
+    /// 31 December of `year`.
+    static func lastDay(ofYear year: Int) -> CivilDate {
+        firstDay(ofYear: year + 1).adding(days: -1)
+    }
 }

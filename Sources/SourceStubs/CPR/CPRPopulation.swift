@@ -35,11 +35,44 @@ public struct CPRPopulation: Sendable {
     /// Mean calendar days between two events of one block.
     let meanEventGap: Double = 480
 
-    /// Creates the population. `size` may be anything from 1 to 10 million; the epoch must
-    /// be between 2000 and 2026 because births after it are given PNRs valid up to 2036.
-    public init(seed: UInt64, size: Int, epoch: CivilDate = CivilDate(year: 2020, month: 1, day: 1)!) {
-        precondition(size >= 1 && size <= 10_000_000, "CPRPopulation size must be 1...10_000_000")
-        precondition((2000...2026).contains(epoch.year), "CPRPopulation epoch must be in 2000...2026")
+    /// The largest population: 10 million, about twice Denmark's.
+    public static let maximumSize = 10_000_000
+
+    /// The first days the population can start on: those for which every PNR it hands out
+    /// follows CPR's century rule, so a consumer that derives a birth year from a PNR gets
+    /// the person's own. Derived from the rule and the codec (`CPRPNRCodec`), not chosen:
+    /// - children born after the epoch (over `birthHorizonDays`) get 7th digit 8, which
+    ///   means 2000-2057: the epoch is at the earliest the day before 2000 begins, and the
+    ///   last birth must fall in 2057 at the latest;
+    /// - people registered at the epoch born in 2000 or later get 7th digits 4-7, and 4
+    ///   means 2000-2036 only: they are born before the epoch's year, so it is 2037 at the
+    ///   latest;
+    /// - the oldest of them (`oldestBirthYearsBeforeEpoch`) get 5-8, which reach back to
+    ///   1858.
+    public static let epochs: ClosedRange<CivilDate> = {
+        let births = CPRPNRCodec.birthYears(seventhDigit: 8).filter { $0 >= 2000 }
+        let digitFour = CPRPNRCodec.birthYears(seventhDigit: 4).filter { $0 >= 2000 }
+        let oldest = (CPRPNRCodec.birthYears(seventhDigit: 5).first ?? 0) + oldestBirthYearsBeforeEpoch
+        let first = max(CivilDate.firstDay(ofYear: births.first ?? 0).adding(days: -1), CivilDate.firstDay(ofYear: oldest))
+        let last = min(CivilDate.lastDay(ofYear: (digitFour.last ?? 0) + 1),
+                       CivilDate.lastDay(ofYear: births.last ?? 0).adding(days: -(CPRPNRCodec.birthHorizonDays + 1)))
+        return first...last
+    }()
+
+    /// How many years before the epoch's year the oldest person of a household may be born:
+    /// an elderly father (`initBlock`) at most 105 years before the year before the epoch,
+    /// plus a year class's rounding down (at most 6 for 10 million people).
+    static let oldestBirthYearsBeforeEpoch = 1 + 105 + 6
+
+    /// Creates the population. `size` may be anything from 1 to `maximumSize`; the epoch
+    /// must be in `epochs`. Otherwise the error says which and what to give instead.
+    public init(seed: UInt64, size: Int, epoch: CivilDate = CivilDate(year: 2020, month: 1, day: 1) ?? CivilDate(daysSinceEpoch: 18_262)) throws(CPRStubError) {
+        guard (1...Self.maximumSize).contains(size) else {
+            throw CPRStubError(code: "bad-size", message: "a population of \(size) persons cannot be made; give 1...\(Self.maximumSize)")
+        }
+        guard Self.epochs.contains(epoch) else {
+            throw CPRStubError(code: "bad-epoch", message: "the epoch \(epoch) is outside \(Self.epochs.lowerBound)...\(Self.epochs.upperBound), the first days for which every synthetic PNR follows CPR's century rule; configure sources.epoch inside it")
+        }
         self.seed = seed
         self.baseCount = size
         self.epoch = epoch
