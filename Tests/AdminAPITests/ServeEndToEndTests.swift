@@ -235,12 +235,16 @@ final class ServeFixture: @unchecked Sendable {
     var state: String { directory + "/state" }
     var arguments: [String] { ["--config", directory + "/udtraek.yaml", "--state", state] }
     private var children: [ChildProcess] = []
-    /// The receiver's inbox line of the configuration, once a receiver runs.
-    private var inbox = "{ host: 127.0.0.1, port: 1, user: u, private_key: /nonexistent, host_key_fingerprints: [SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE] }"
+    /// The receiver's inbox line of the configuration: a real key (`config apply` checks
+    /// it) and an inbox nobody listens at, until a receiver runs.
+    private var inbox: String
 
     private init() throws {
         directory = NSTemporaryDirectory() + "udtraek-serve-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let key = directory + "/modtager_key"
+        try SSHKeys.generate(.ed25519, at: key)
+        inbox = "{ host: 127.0.0.1, port: 1, user: u, private_key: \(key), host_key_fingerprints: [SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE] }"
     }
 
     static func with(_ body: (ServeFixture) async throws -> Void) async throws {
@@ -290,7 +294,6 @@ final class ServeFixture: @unchecked Sendable {
     /// Runs `body` with a private sshd as the receiver's inbox, configured and applied.
     func withReceiver(_ body: (LocalSSHD, _ inbox: String) async throws -> Void) async throws {
         let key = directory + "/modtager_key"
-        try SSHKeys.generate(.ed25519, at: key)
         try await withLocalSSHD(directory: directory + "/sshd", accounts: [.init(system: "modtager", publicKeyPath: key + ".pub")]) { sshd in
             inbox = "{ host: 127.0.0.1, port: \(sshd.port), user: \(LocalSSHD.loginUser), private_key: \(key), host_key_fingerprints: [\(try sshd.hostKeyFingerprint)] }"
             try configure()
