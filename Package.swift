@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Already in the graph through Hummingbird; named for NIOHTTPTypes, whose request
+        // parts the admin API's read-timeout handler sees.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -118,9 +121,11 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
-                "Store", "Extracts", "Scheduler", "ChangeOrders", "Gateway",
+                "Store", "Extracts", "ChangeOrders", "Runtime", "BusinessCalendar",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -128,14 +133,12 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Store", "SourceStubs", "Gzip", "BusinessCalendar",
+                "Store", "SourceStubs", "Gzip", "BusinessCalendar", "Runtime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -149,7 +152,7 @@ let package = Package(
             name: "udtraek",
             dependencies: [
                 "SFTPClient", "Store", "UdtraekConfig", "Delivery", "Extracts", "Scheduling", "Scheduler", "AdminAPI",
-                "UdtraekTesting", "BusinessCalendar", "Monitoring", "ChangeOrders",
+                "UdtraekTesting", "BusinessCalendar", "Monitoring", "ChangeOrders", "Runtime",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -178,7 +181,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "UdtraekConfig", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Extracts", "Store", "UdtraekConfig", "BusinessCalendar"]),
         .testTarget(name: "AdminAPITests", dependencies: [
-            "AdminAPI", "Scheduler", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting",
+            "AdminAPI", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting", "Runtime",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "UdtraekConfig", "UdtraekTesting"]),
@@ -188,8 +191,9 @@ let package = Package(
         ]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "BusinessCalendar",
                                                             .product(name: "Metrics", package: "swift-metrics")]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "Gzip", "BusinessCalendar", "UdtraekTesting",
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "UdtraekTesting", "Runtime",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                   .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Gateway
 import Logging
+import Runtime
 import SourceStubs
 import Store
 
@@ -32,7 +33,7 @@ enum DemoGateway {
         let server = try GatewayServer(store: store, settings: settings, logger: logger)
         let epoch = CivilDate(iso: snapshot.sources.epoch) ?? CivilDate(year: 2020, month: 1, day: 1)!
         let population = CPRPopulation(seed: snapshot.sources.cprSeed, size: snapshot.sources.cprPersons, epoch: epoch)
-        let today = GatewayServer.copenhagenToday()
+        let today = server.day.today()
         guard let resident = SourceStubsAccess.residents(population, municipality: "0101", count: 1, on: today).first,
               let elsewhere = SourceStubsAccess.residents(population, municipality: "0751", count: 1, on: today).first else { return ["  skipped: the population has no resident of both København and Aarhus"] }
 
@@ -56,7 +57,7 @@ enum DemoGateway {
                 box.lines.append("  the same call without a client certificate: " + (bare.status == 0 ? "refused in the TLS handshake" : "\(bare.status)"))
                 serving.cancel()
                 _ = try? await serving.value
-                server.auditor.flush()
+                await server.auditor.flushOnExecutor()
             } catch {
                 box.error = error
             }
@@ -67,28 +68,25 @@ enum DemoGateway {
         return box.lines
     }
 
+    /// One curl call, waited for on the blocking executor.
     static func curl(_ port: Int, _ path: String, certs: String, cert: String?, headers: [String: String]) async throws -> (status: Int, body: String) {
-        try await withCheckedThrowingContinuation { c in
-            Thread {
-                c.resume(with: Result {
-                    var args = ["-s", "-w", "\n%{http_code}", "--cacert", certs + "/ca.pem", "--max-time", "20"]
-                    if let cert { args += ["--cert", "\(certs)/\(cert).pem", "--key", "\(certs)/\(cert).key"] }
-                    for (k, v) in headers.sorted(by: { $0.key < $1.key }) { args += ["-H", "\(k): \(v)"] }
-                    args.append("https://127.0.0.1:\(port)\(path)")
-                    let p = Process()
-                    p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-                    p.arguments = args
-                    let pipe = Pipe()
-                    p.standardOutput = pipe
-                    p.standardError = FileHandle.nullDevice
-                    try p.run()
-                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                    p.waitUntilExit()
-                    let text = String(decoding: data, as: UTF8.self)
-                    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-                    return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
-                })
-            }.start()
+        try await BlockingExecutor.shared.run {
+            var args = ["-s", "-w", "\n%{http_code}", "--cacert", certs + "/ca.pem", "--max-time", "20"]
+            if let cert { args += ["--cert", "\(certs)/\(cert).pem", "--key", "\(certs)/\(cert).key"] }
+            for (k, v) in headers.sorted(by: { $0.key < $1.key }) { args += ["-H", "\(k): \(v)"] }
+            args.append("https://127.0.0.1:\(port)\(path)")
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            p.arguments = args
+            let pipe = Pipe()
+            p.standardOutput = pipe
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            let text = String(decoding: data, as: UTF8.self)
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            return (Int(lines.last ?? "") ?? 0, lines.dropLast().joined(separator: "\n"))
         }
     }
 }
