@@ -6,13 +6,17 @@ import Logging
 import Runtime
 import SourceStubs
 import Store
+import Synchronization
 
 /// The demo's lookup-gateway step: the gateway of `Config/` on a free loopback port for a
 /// moment, called with curl and sag-kbh's client certificate the way a calling system
 /// would: a København resident found, an Aarhus resident answered exactly like a PNR
 /// nobody has, and a call without a client certificate turned away in the handshake.
 enum DemoGateway {
-    final class Box: @unchecked Sendable { var lines: [String] = []; var error: (any Error)? }
+    /// The step's lines, handed from the task that makes the calls to the command waiting for it.
+    final class Outcome: Sendable {
+        let result = Mutex<Result<[String], any Error>>(.success([]))
+    }
 
     /// Runs the step; returns what to print, or nothing when the configuration has no
     /// gateway or the PKI of `make gateway-certs` is missing.
@@ -37,35 +41,43 @@ enum DemoGateway {
         guard let resident = SourceStubsAccess.residents(population, municipality: "0101", count: 1, on: today).first,
               let elsewhere = SourceStubsAccess.residents(population, municipality: "0751", count: 1, on: today).first else { return ["  skipped: the population has no resident of both København and Aarhus"] }
 
-        let box = Box()
+        let context = ["ServiceAgreementUUID": agreement.uuid, "UserSystemUUID": systemUUID, "UserUUID": kbh.uuid ?? "",
+                       "ServiceUUID": ServiceCatalog.service(key: "cpr-lookup")?.uuid ?? ""]
+        let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         Task {
-            let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
             do {
-                let app = try server.makeApplication(onServerRunning: { readyContinuation.yield($0) })
-                let serving = Task { try await app.runService() }
-                var port = 0
-                for await p in ready { port = p; break }
-                let context = ["ServiceAgreementUUID": agreement.uuid, "UserSystemUUID": systemUUID, "UserUUID": kbh.uuid!,
-                               "ServiceUUID": ServiceCatalog.service(key: "cpr-lookup")!.uuid]
-                let found = try await curl(port, "/cpr/persons/\(resident)", certs: certs, cert: "sag-kbh", headers: context)
-                box.lines.append("  GET /cpr/persons/\(resident) (a København resident): \(found.status)")
-                box.lines.append("    " + String(found.body.prefix(240)) + (found.body.count > 240 ? "..." : ""))
-                let other = try await curl(port, "/cpr/persons/\(elsewhere)", certs: certs, cert: "sag-kbh", headers: context)
-                box.lines.append("  GET /cpr/persons/\(elsewhere) (lives in Aarhus): \(other.status), as for a PNR nobody has")
-                let bare = try await curl(port, "/cpr/persons/\(resident)", certs: certs, cert: nil, headers: context)
-                box.lines.append("  the same call without a client certificate: " + (bare.status == 0 ? "refused in the TLS handshake" : "\(bare.status)"))
-                serving.cancel()
-                _ = try? await serving.value
-                await server.auditor.flushOnExecutor()
+                let lines = try await calls(server, certs: certs, context: context, resident: resident, elsewhere: elsewhere)
+                outcome.result.withLock { $0 = .success(lines) }
             } catch {
-                box.error = error
+                outcome.result.withLock { $0 = .failure(error) }
             }
             done.signal()
         }
         done.wait()
-        if let error = box.error { throw error }
-        return box.lines
+        return try outcome.result.withLock { $0 }.get()
+    }
+
+    /// Starts the gateway, makes the three calls, stops it; returns what to print.
+    static func calls(_ server: GatewayServer, certs: String, context: [String: String], resident: String,
+                      elsewhere: String) async throws -> [String] {
+        let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
+        let app = try server.makeApplication(onServerRunning: { readyContinuation.yield($0) })
+        let serving = Task { try await app.runService() }
+        var port = 0
+        for await p in ready { port = p; break }
+        var lines: [String] = []
+        let found = try await curl(port, "/cpr/persons/\(resident)", certs: certs, cert: "sag-kbh", headers: context)
+        lines.append("  GET /cpr/persons/\(resident) (a København resident): \(found.status)")
+        lines.append("    " + String(found.body.prefix(240)) + (found.body.count > 240 ? "..." : ""))
+        let other = try await curl(port, "/cpr/persons/\(elsewhere)", certs: certs, cert: "sag-kbh", headers: context)
+        lines.append("  GET /cpr/persons/\(elsewhere) (lives in Aarhus): \(other.status), as for a PNR nobody has")
+        let bare = try await curl(port, "/cpr/persons/\(resident)", certs: certs, cert: nil, headers: context)
+        lines.append("  the same call without a client certificate: " + (bare.status == 0 ? "refused in the TLS handshake" : "\(bare.status)"))
+        serving.cancel()
+        _ = try? await serving.value
+        await server.auditor.flushOnExecutor()
+        return lines
     }
 
     /// One curl call, waited for on the blocking executor.

@@ -52,6 +52,11 @@ import UdtraekTesting
         #expect(person["p50_ms"] as? Double == 4.5 && person["max_ms"] as? Double == 1003)
         let population = try #require(summary.first { $0["operation"] as? String == "cpr.population" })
         #expect(population["client_breaches"] as? Int == 1 && population["server_breaches"] as? Int == 0)
+        // A period beyond what a date can hold is refused, not a trap.
+        for hours in ["1e300", "inf", "nan", "0"] {
+            let refused = try await UdtraekCLI.runDetached(["gateway", "targets", "--hours", hours] + state)
+            #expect(refused.status != 0 && refused.output.contains("--hours must be more than 0 and at most 8784"), "\(hours): \(refused.output)")
+        }
         let table2 = try await UdtraekCLI.runDetached(["gateway", "targets"] + state)
         #expect(table2.status == 0 && table2.output.contains("simple 1.0 s") && table2.output.contains("1.01%"), "\(table2.output)")
 
