@@ -18,8 +18,8 @@ import UdtraekTesting
         let dir = NSTemporaryDirectory() + "udtraek-gateway-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let certs = try GatewayFixture.sharedCertificates.get()
-        try GatewayFixture.config(certs: certs, fingerprint: try GatewayFixture.esdhFingerprint(certs: certs), persons: 1000, cap: 8, grace: 5)
+        let (certs, fingerprint) = try await GatewayFixture.pki()
+        try GatewayFixture.config(certs: certs, fingerprint: fingerprint, persons: 1000, cap: 8, grace: 5)
             .write(toFile: dir + "/udtraek.yaml", atomically: true, encoding: .utf8)
         let state = ["--config", dir + "/udtraek.yaml", "--state", dir + "/state"]
         #expect(try await UdtraekCLI.runDetached(["config", "apply"] + state).status == 0)

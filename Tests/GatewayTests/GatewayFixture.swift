@@ -180,6 +180,15 @@ final class GatewayFixture: Sendable {
         return dir
     }
 
+    /// The test PKI's directory and esdh-aarhus's fingerprint, made (openssl) on the clients'
+    /// executor: the first caller waits for the files, and must not hold a cooperative thread.
+    static func pki() async throws -> (certs: String, esdhFingerprint: String) {
+        try await testClients.run {
+            let certs = try sharedCertificates.get()
+            return (certs, try esdhFingerprint(certs: certs))
+        }
+    }
+
     /// The fingerprint of esdh-aarhus's certificate, as the configuration names it.
     static func esdhFingerprint(certs: String) throws -> String {
         try run("/usr/bin/openssl", ["x509", "-in", "\(certs)/esdh-aarhus.pem", "-noout", "-fingerprint", "-sha256"])
@@ -208,19 +217,30 @@ final class GatewayFixture: Sendable {
 
     private init(persons: Int, cap: Int, grace: Double, targets: ServiceTargets, step: Duration?,
                  executor: BlockingExecutor, alarms: (any BreachAlarmSink)?) async throws {
-        certs = try Self.sharedCertificates.get()
-        directory = NSTemporaryDirectory() + "udtraek-gateway-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        configText = Self.config(certs: certs, fingerprint: try Self.esdhFingerprint(certs: certs), persons: persons, cap: cap, grace: grace)
-        store = try Store(stateDirectory: directory)
-        try Self.apply(configText, to: store, in: directory)
+        let directory = NSTemporaryDirectory() + "udtraek-gateway-\(UUID().uuidString)"
         var logger = Logger(label: "gateway-test")
         logger.logLevel = .warning
         let manual = ManualClock(start: Self.noon)
-        self.manual = manual
         let clock = step.map { RuntimeClock(SteppingSource(manual, step: $0)) } ?? manual.clock
-        server = try GatewayServer(store: store, logger: logger, targets: targets, clock: clock, executor: executor,
-                                   alarms: alarms)
+        // The certificates (openssl), the configuration (YAML, SQLite) and the server's first
+        // read of it block: on the clients' executor, never on the cooperative pool the
+        // servers of the tests running beside this one need.
+        let (certs, configText, store, server) = try await testClients.run { [logger] in
+            let certs = try Self.sharedCertificates.get()
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let configText = Self.config(certs: certs, fingerprint: try Self.esdhFingerprint(certs: certs), persons: persons, cap: cap, grace: grace)
+            let store = try Store(stateDirectory: directory)
+            try Self.apply(configText, to: store, in: directory)
+            let server = try GatewayServer(store: store, logger: logger, targets: targets, clock: clock, executor: executor,
+                                           alarms: alarms)
+            return (certs, configText, store, server)
+        }
+        self.directory = directory
+        self.manual = manual
+        self.certs = certs
+        self.configText = configText
+        self.store = store
+        self.server = server
         let (stream, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication(onServerRunning: { port in continuation.yield(port) })
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
@@ -232,7 +252,10 @@ final class GatewayFixture: Sendable {
     }
 
     /// Applies `yaml` to the fixture's store, as `udtraek config apply` would while the gateway runs.
-    func apply(_ yaml: String) throws { try Self.apply(yaml, to: store, in: directory) }
+    func apply(_ yaml: String) async throws {
+        let (store, directory) = (store, directory)
+        try await testClients.run { try Self.apply(yaml, to: store, in: directory) }
+    }
 
     static func apply(_ yaml: String, to store: Store, in directory: String) throws {
         let path = directory + "/udtraek-\(UUID().uuidString).yaml"

@@ -23,7 +23,7 @@ import UdtraekTesting
     }
 
     @Test func streamingThePopulationKeepsTheServersMemoryFlat() async throws {
-        let certs = try GatewayFixture.sharedCertificates.get()
+        let (certs, fingerprint) = try await GatewayFixture.pki()
         let dir = NSTemporaryDirectory() + "udtraek-gateway-serve-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -33,7 +33,7 @@ import UdtraekTesting
         chmod(tokenFile, 0o600)
         // The admin listener too, for serve's Prometheus /metrics.
         let api = "\napi:\n  listen: 127.0.0.1:\(apiPort)\n  tokens: [{ name: test, file: \(tokenFile) }]\n"
-        try (GatewayFixture.config(certs: certs, fingerprint: try GatewayFixture.esdhFingerprint(certs: certs),
+        try (GatewayFixture.config(certs: certs, fingerprint: fingerprint,
                                    persons: 250_000, cap: 8, grace: 30, port: port) + api)
             .write(toFile: dir + "/udtraek.yaml", atomically: true, encoding: .utf8)
         let state = ["--config", dir + "/udtraek.yaml", "--state", dir + "/state"]
