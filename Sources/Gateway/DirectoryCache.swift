@@ -55,7 +55,7 @@ final class DirectoryCache: Service, Sendable {
 /// machine. As a service it builds the day's version ahead of the calls (at start, and
 /// every `refresh`, so also just after midnight) on the blocking executor, keeping that
 /// work off the request path; a call that finds the day's version not yet built waits for
-/// it on the executor too (`service(on:)`).
+/// it on the executor too, within its deadline.
 final class KLEPlanCache: Service, Sendable {
     let plan: KLEPlan
     let today: CopenhagenDay
@@ -91,13 +91,6 @@ final class KLEPlanCache: Service, Sendable {
         let s = KLEService(version: try plan.version(on: date))
         cached.withLock { $0 = (date, s) }
         return s
-    }
-
-    /// The version in force on `date`: at once when it is built, else built (or waited for)
-    /// on the executor.
-    func service(on date: CivilDate) async throws -> KLEService {
-        if let s = built(on: date) { return s }
-        return try await executor.run { try self.buildIfNeeded(on: date) }
     }
 
     /// Builds today's version unless it is built already.

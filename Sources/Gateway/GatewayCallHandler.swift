@@ -131,11 +131,18 @@ struct GatewayCallHandler: Sendable {
         await executor.run(before: deadline.end, on: clock, work) ?? .failure(.timeout(limit: deadline.limit))
     }
 
-    /// The KLE version in force today, built on the executor if it is not built yet.
-    func kleService() async -> Result<KLEService, GatewayFault> {
-        do { return .success(try await kle.service(on: today())) } catch {
-            return .failure(GatewayFault(status: 500, code: "source-failed", message: "the KLE plan in force could not be built: \(error)"))
-        }
+    /// The KLE version in force today: at once when it is built (the service builds it
+    /// ahead of the day's calls), else built, or waited for, on the executor within the
+    /// call's deadline.
+    func kleService(_ deadline: Deadline) async -> Result<KLEService, GatewayFault> {
+        let day = today()
+        if let built = kle.built(on: day) { return .success(built) }
+        let kle = kle
+        return await executor.run(before: deadline.end, on: clock) {
+            Result { try kle.buildIfNeeded(on: day) }.mapError { error in
+                GatewayFault(status: 500, code: "source-failed", message: "the KLE plan in force could not be built: \(error)")
+            }
+        } ?? .failure(.timeout(limit: deadline.limit))
     }
 
     func audit(_ r: CallRecord, status: Int, outcome: String, elapsed: Duration, firstByte: Duration?, bytes: Int, breach: String?) {

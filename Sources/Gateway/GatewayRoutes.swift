@@ -57,7 +57,7 @@ enum GatewayRoutes {
             let id = context.parameters.get("id") ?? ""
             return await handler.respond(.kleNode, request, context) { _, deadline in
                 // One node and its children's numbers: a dictionary probe, answered here.
-                await handler.kleService().flatMap { service in
+                await handler.kleService(deadline).flatMap { service in
                     Result { () throws(GatewayFault) in try service.node(id, subtree: false, deadline: deadline) }
                 }
             }
@@ -65,7 +65,7 @@ enum GatewayRoutes {
         router.get("/kle/nodes/:id/subtree") { request, context in
             let id = context.parameters.get("id") ?? ""
             return await handler.respond(.kleSubtree, request, context) { _, deadline in
-                switch await handler.kleService() {
+                switch await handler.kleService(deadline) {
                 case .failure(let fault): return .failure(fault)
                 case .success(let service):
                     return await handler.blocking(deadline) {
