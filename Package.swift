@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Already in the graph through Hummingbird; named for NIOHTTPTypes, whose request
+        // parts the admin API's read-timeout handler sees.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0", traits: []),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -119,9 +122,11 @@ let package = Package(
         .target(
             name: "AdminAPI",
             dependencies: [
-                "Store", "Extracts", "Scheduler", "ChangeOrders", "Gateway",
+                "Store", "Extracts", "ChangeOrders", "Runtime", "BusinessCalendar",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -129,14 +134,12 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Store", "SourceStubs", "Gzip", "BusinessCalendar",
+                "Store", "SourceStubs", "Gzip", "BusinessCalendar", "Runtime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -182,7 +185,7 @@ let package = Package(
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "AdminAPITests", dependencies: [
-            "AdminAPI", "Scheduler", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting", "SFTPClient", "Runtime", "BusinessCalendar",
+            "AdminAPI", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting", "SFTPClient", "Runtime", "BusinessCalendar",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "UdtraekConfig", "UdtraekTesting", "Runtime",
@@ -207,8 +210,9 @@ let package = Package(
         .testTarget(name: "HostileInputTests", dependencies: [
             "UdtraekTesting", "UdtraekConfig", "Store", "SFTPClient", "SourceStubs", "BusinessCalendar", "Delivery",
         ]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "Gzip", "BusinessCalendar", "UdtraekTesting",
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "UdtraekTesting", "Runtime",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
+                                                  .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                   .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]

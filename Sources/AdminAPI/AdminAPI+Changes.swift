@@ -12,7 +12,7 @@ import Store
 /// - `GET /api/v1/changes?system=S&limit=N`: `{"changes": [...]}`, newest first.
 /// The operator token's name is who submitted it (`api:NAME`) in the order and the audit log.
 extension AdminAPI {
-    struct ChangeView: Encodable {
+    struct ChangeView: Encodable, Sendable {
         var order: ChangeOrder
         var receipts: [ChangeReceipt]
     }
@@ -23,17 +23,21 @@ extension AdminAPI {
             guard let id = context.parameters.get("id", as: Int64.self) else {
                 throw APIProblem(.badRequest, "invalid-change-id", "the change order id must be a whole number")
             }
-            guard let order = try store.changeOrder(id: id) else {
-                throw APIProblem(.notFound, "unknown-change", "there is no change order \(id); GET /api/v1/changes lists them")
+            let view = try await blocking { () throws -> ChangeView in
+                guard let order = try store.changeOrder(id: id) else {
+                    throw APIProblem(.notFound, "unknown-change", "there is no change order \(id); GET /api/v1/changes lists them")
+                }
+                return ChangeView(order: order, receipts: try store.changeReceipts(orderId: id))
             }
-            return try JSONBody.response(ChangeView(order: order, receipts: try store.changeReceipts(orderId: id)))
+            return try JSONBody.response(view)
         }
         api.get("/changes") { request, _ in
             let query = request.uri.queryParameters
             let limit = query["limit"].flatMap { Int(String($0)) } ?? 100
             guard (1...1000).contains(limit) else { throw APIProblem(.badRequest, "invalid-limit", "limit must be 1...1000") }
+            let system = query["system"].map(String.init)
             struct Page: Encodable { var changes: [ChangeOrder] }
-            return try JSONBody.response(Page(changes: try store.changeOrders(system: query["system"].map(String.init), limit: limit)))
+            return try JSONBody.response(Page(changes: try await blocking { try store.changeOrders(system: system, limit: limit) }))
         }
     }
 
@@ -48,15 +52,11 @@ extension AdminAPI {
             var reason: String?
             enum CodingKeys: String, CodingKey { case system, kind, orderId = "order_id", at, reason }
         }
-        let envelope: Envelope
-        let changeRequest: ChangeRequest
-        do {
-            envelope = try JSONDecoder().decode(Envelope.self, from: Data(buffer: body))
-            changeRequest = try JSONDecoder().decode(ChangeRequest.self, from: Data(buffer: body))
-        } catch {
-            throw APIProblem(.badRequest, "invalid-body",
-                             "the body must be JSON like {\"system\": \"sag-kbh\", \"kind\": \"monitoring\", \"order_id\": \"B-123\", \"collect_within\": \"4h\", \"reason\": \"...\"}: \(error)")
-        }
+        let example = #"{"system": "sag-kbh", "kind": "monitoring", "order_id": "B-123", "collect_within": "4h", "reason": "..."}"#
+        let hints = ["at": #""2026-11-23T06:00""#, "port": "22", "remove_monitoring": "true", "fingerprints": #"["SHA256:..."]"#,
+                     "collect_within": #""4h""#]
+        let envelope = try RequestBodies.decode(Envelope.self, from: body, example: example, hints: hints)
+        let changeRequest = try RequestBodies.decode(ChangeRequest.self, from: body, example: example, hints: hints)
         guard let kind = ChangeKind(rawValue: envelope.kind) else {
             throw APIProblem(.badRequest, "invalid-kind", "kind must be one of \(ChangeKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -67,13 +67,17 @@ extension AdminAPI {
             }
             at = parsed
         }
-        let order = try changeDesk.submit(ChangeSubmission(system: envelope.system, kind: kind, orderRef: envelope.orderId, at: at,
-                                                           reason: envelope.reason ?? "", submittedBy: "api:\(context.operatorName ?? "?")",
-                                                           request: changeRequest))
-        if order.state == .accepted { changeSubmitted() }
+        let submission = ChangeSubmission(system: envelope.system, kind: kind, orderRef: envelope.orderId, at: at,
+                                          reason: envelope.reason ?? "", submittedBy: "api:\(context.operatorName ?? "?")",
+                                          request: changeRequest)
+        let (desk, store) = (changeDesk, store)
+        let view = try await blocking { () throws -> ChangeView in
+            let order = try desk.submit(submission)
+            return ChangeView(order: order, receipts: try store.changeReceipts(orderId: order.id ?? 0))
+        }
+        if view.order.state == .accepted { changeSubmitted() }
         var headers = HTTPFields()
-        headers[.location] = "/api/v1/changes/\(order.id ?? 0)"
-        return try JSONBody.response(ChangeView(order: order, receipts: try store.changeReceipts(orderId: order.id ?? 0)),
-                                     status: order.state == .accepted ? .created : .unprocessableContent, headers: headers)
+        headers[.location] = "/api/v1/changes/\(view.order.id ?? 0)"
+        return try JSONBody.response(view, status: view.order.state == .accepted ? .created : .unprocessableContent, headers: headers)
     }
 }

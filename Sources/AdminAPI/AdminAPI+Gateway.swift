@@ -1,5 +1,4 @@
 import Foundation
-import Gateway
 import Hummingbird
 import Store
 
@@ -22,15 +21,19 @@ extension AdminAPI {
             guard breaches == nil || breaches == "true" || breaches == "false" else {
                 throw APIProblem(.badRequest, "invalid-breaches", "breaches is true or false")
             }
+            let system = query["system"].map(String.init)
             struct Page: Encodable { var calls: [GatewayCall] }
-            return try JSONBody.response(Page(calls: try store.gatewayCalls(
-                limit: limit, system: query["system"].map(String.init), outcome: outcome, breachesOnly: breaches == "true")))
+            let calls = try await blocking {
+                try store.gatewayCalls(limit: limit, system: system, outcome: outcome, breachesOnly: breaches == "true")
+            }
+            return try JSONBody.response(Page(calls: calls))
         }
         api.get("/gateway/targets") { request, _ in
             let hours = request.uri.queryParameters["hours"].flatMap { Double(String($0)) } ?? 24
             guard hours > 0, hours <= 24 * 366 else { throw APIProblem(.badRequest, "invalid-hours", "hours must be more than 0 and at most 8784") }
             struct Report: Encodable { var hours: Double; var operations: [OperationTargetReport] }
-            let summaries = try store.gatewayServiceSummary(since: Date().addingTimeInterval(-hours * 3600))
+            let since = clock.date.addingTimeInterval(-hours * 3600)
+            let summaries = try await blocking { try store.gatewayServiceSummary(since: since) }
             return try JSONBody.response(Report(hours: hours, operations: OperationTargetReport.reports(summaries)))
         }
     }

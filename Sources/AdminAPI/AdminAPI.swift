@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Prometheus
+import Runtime
 import Store
 
 /// The request context of the admin API: who the operator token says is calling.
@@ -38,6 +39,10 @@ public struct AdminRequestContext: RequestContext {
 ///
 /// Everything under `/api/` needs `Authorization: Bearer TOKEN`; without a valid token the
 /// answer is 401 and nothing is read or run.
+///
+/// Every store call of a handler runs on the blocking executor (SQLite blocks; the
+/// cooperative pool's few threads must not), and clients slower than `AdminTimeouts`
+/// allow are disconnected.
 public struct AdminAPI: Sendable {
     let store: Store
     let runner: ExtractRunner
@@ -51,11 +56,19 @@ public struct AdminAPI: Sendable {
     let changeDesk: ChangeDesk
     /// Called after an order was accepted, so the executor looks at once.
     let changeSubmitted: @Sendable () -> Void
+    /// Dates of audit rows and cancellations, the report period, and the read timeouts.
+    let clock: RuntimeClock
+    let executor: BlockingExecutor
+    let timeouts: AdminTimeouts
 
     public init(store: Store, runner: ExtractRunner, tokens: OperatorTokens, logger: Logger = Logger(label: "udtraek.api"),
                 metrics: PrometheusCollectorRegistry? = nil, runRequested: @escaping @Sendable () -> Void = {},
-                changeDesk: ChangeDesk? = nil, changeSubmitted: @escaping @Sendable () -> Void = {}) {
-        self.changeDesk = changeDesk ?? ChangeDesk(store: store)
+                changeDesk: ChangeDesk? = nil, changeSubmitted: @escaping @Sendable () -> Void = {},
+                clock: RuntimeClock = .system, executor: BlockingExecutor = .shared, timeouts: AdminTimeouts = AdminTimeouts()) {
+        self.clock = clock
+        self.executor = executor
+        self.timeouts = timeouts
+        self.changeDesk = changeDesk ?? ChangeDesk(store: store, clock: clock)
         self.changeSubmitted = changeSubmitted
         self.metrics = metrics
         self.store = store
@@ -81,7 +94,7 @@ public struct AdminAPI: Sendable {
             guard let id = context.parameters.get("id", as: Int64.self) else {
                 throw APIProblem(.badRequest, "invalid-run-id", "the run id must be a whole number")
             }
-            guard let run = try store.run(id: id) else {
+            guard let run = try await blocking({ try store.run(id: id) }) else {
                 throw APIProblem(.notFound, "unknown-run", "there is no run \(id)")
             }
             return try JSONBody.response(run)
@@ -91,7 +104,8 @@ public struct AdminAPI: Sendable {
                 throw APIProblem(.badRequest, "invalid-run-id", "the run id must be a whole number")
             }
             let actor = "api:\(context.operatorName ?? "?")"
-            guard let (run, cancelled) = try store.cancelRun(id: id, by: actor, reason: "", now: Date()) else {
+            let now = clock.date
+            guard let (run, cancelled) = try await blocking({ try store.cancelRun(id: id, by: actor, reason: "", now: now) }) else {
                 throw APIProblem(.notFound, "unknown-run", "there is no run \(id)")
             }
             guard cancelled else {
@@ -106,16 +120,19 @@ public struct AdminAPI: Sendable {
             guard (1...1000).contains(limit) else {
                 throw APIProblem(.badRequest, "invalid-limit", "limit must be 1...1000")
             }
-            if let extract, try store.extractDefinition(named: extract) == nil {
-                throw APIProblem(.notFound, "unknown-extract", "there is no extract named '\(extract)'; GET /api/v1/extracts lists them")
-            }
             struct Page: Encodable { var runs: [ExtractRun] }
-            return try JSONBody.response(Page(runs: try store.runs(extract: extract, limit: limit)))
+            let runs = try await blocking { () throws -> [ExtractRun] in
+                if let extract, try store.extractDefinition(named: extract) == nil {
+                    throw APIProblem(.notFound, "unknown-extract", "there is no extract named '\(extract)'; GET /api/v1/extracts lists them")
+                }
+                return try store.runs(extract: extract, limit: limit)
+            }
+            return try JSONBody.response(Page(runs: runs))
         }
         addChangeRoutes(api)
         addGatewayRoutes(api)
         api.get("/extracts") { _, _ in
-            let config = try store.configuration()
+            let config = try await blocking { try store.configuration() }
             struct Item: Encodable {
                 var definition: ExtractDefinition
                 var schedule: ExtractSchedule?
@@ -130,8 +147,18 @@ public struct AdminAPI: Sendable {
 
     /// The application listening on `host:port`, a swift-service-lifecycle service.
     public func application(host: String, port: Int) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "udtraek"),
-                    logger: logger)
+        let (timeouts, clock, logger) = (timeouts, clock, logger)
+        return Application(router: router(),
+                           server: .http1(configuration: .init(additionalChannelHandlers: [
+                               RequestReadTimeouts(timeouts: timeouts, clock: clock, logger: logger),
+                           ])),
+                           configuration: .init(address: .hostname(host, port: port), serverName: "udtraek"),
+                           logger: logger)
+    }
+
+    /// Runs store work (SQLite blocks) on the executor and returns its result.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await executor.run(body)
     }
 
     private func requestRun(_ request: Request, _ context: AdminRequestContext) async throws -> Response {
@@ -148,10 +175,9 @@ public struct AdminAPI: Sendable {
         let body = try await mutable.collectBody(upTo: 16 * 1024)
         if body.readableBytes > 0 {
             struct Options: Decodable { var date: String?; var rerun: Bool? }
-            let options: Options
-            do { options = try JSONDecoder().decode(Options.self, from: Data(buffer: body)) } catch {
-                throw APIProblem(.badRequest, "invalid-body", "the body must be JSON like {\"date\": \"2026-11-23\"} or {\"date\": \"2026-11-23\", \"rerun\": true}, or empty: \(error)")
-            }
+            let options = try RequestBodies.decode(Options.self, from: body,
+                                                   example: #"{"date": "2026-11-23"} or {"date": "2026-11-23", "rerun": true} (or no body)"#,
+                                                   hints: ["date": #""2026-11-23""#, "rerun": "true or false"])
             if let text = options.date {
                 guard let parsed = CivilDate(iso: text) else {
                     throw APIProblem(.badRequest, "invalid-date", "date '\(text)' is not a real date written YYYY-MM-DD")
@@ -160,24 +186,29 @@ public struct AdminAPI: Sendable {
             }
             rerun = options.rerun ?? false
         }
-        let answer: RunRequest
-        do {
-            answer = try runner.request(name, date: date, trigger: .api, actor: actor, idempotencyKey: key, rerun: rerun)
-        } catch let error as ExtractError where error.code == .unknownExtract {
-            throw APIProblem(.notFound, "unknown-extract", "there is no extract named '\(name)'; GET /api/v1/extracts lists them")
+        let (runner, store, clock, requestedDate, rerunRequested) = (runner, store, clock, date, rerun)
+        let answer = try await blocking { () throws -> RunRequest in
+            let answer: RunRequest
+            do {
+                answer = try runner.request(name, date: requestedDate, trigger: .api, actor: actor, idempotencyKey: key,
+                                            rerun: rerunRequested)
+            } catch let error as ExtractError where error.code == .unknownExtract {
+                throw APIProblem(.notFound, "unknown-extract", "there is no extract named '\(name)'; GET /api/v1/extracts lists them")
+            }
+            switch answer.outcome {
+            case .keyConflict:
+                throw APIProblem(.unprocessableContent, "idempotency-key-reused",
+                                 "the Idempotency-Key was already used for another request (run \(answer.run.id ?? 0) of \(answer.run.extract) for \(answer.run.productionDate)); use a new key per request")
+            case .replayed:
+                break
+            default:
+                try store.audit(AuditEntry(at: clock.date, actor: actor, action: "extract.requested", subject: name,
+                                           detail: "run \(answer.run.id ?? 0) for \(answer.run.productionDate): \(answer.outcome.rawValue)"
+                                               + (rerunRequested ? " (re-run)" : "") + (key.map { " (idempotency key \($0))" } ?? "")))
+            }
+            return answer
         }
-        switch answer.outcome {
-        case .keyConflict:
-            throw APIProblem(.unprocessableContent, "idempotency-key-reused",
-                             "the Idempotency-Key was already used for another request (run \(answer.run.id ?? 0) of \(answer.run.extract) for \(answer.run.productionDate)); use a new key per request")
-        case .replayed:
-            break
-        default:
-            try store.audit(AuditEntry(at: Date(), actor: actor, action: "extract.requested", subject: name,
-                                       detail: "run \(answer.run.id ?? 0) for \(answer.run.productionDate): \(answer.outcome.rawValue)"
-                                           + (rerun ? " (re-run)" : "") + (key.map { " (idempotency key \($0))" } ?? "")))
-            runRequested()
-        }
+        if answer.outcome != .replayed { runRequested() }
         struct Answer: Encodable {
             var run: ExtractRun
             var request: RunRequestOutcome

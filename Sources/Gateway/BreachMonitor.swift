@@ -1,5 +1,6 @@
 import Logging
 import Metrics
+import Runtime
 import Synchronization
 
 /// Where breach alarms go. The alarm system connects here; the default logs at error level.
@@ -32,6 +33,9 @@ public struct LoggingBreachAlarmSink: BreachAlarmSink {
 /// raises an alarm once a service's breach share exceeds the threshold, judged after at
 /// least `minimumCalls` calls so one slow call after a restart does not page anyone.
 /// It raises again only after the share has dropped back under the threshold.
+///
+/// Calls are recorded on the request path; an alarm goes to its sink on the executor when
+/// one is given (`serve`'s sink writes the alarm to the store), so no call waits for it.
 public final class BreachMonitor: Sendable {
     /// A service's counts, with its metrics counters made on its first call (after the
     /// process has bootstrapped its metrics backend) and then reused: making a counter
@@ -53,6 +57,7 @@ public final class BreachMonitor: Sendable {
     let threshold: Double
     let minimumCalls: Int
     let sink: any BreachAlarmSink
+    let executor: BlockingExecutor?
     struct State {
         var tallies: [String: Tally] = [:]
         /// Per operation, made on its first call like the counters.
@@ -60,20 +65,23 @@ public final class BreachMonitor: Sendable {
     }
     let state = Mutex(State())
 
-    public init(threshold: Double, minimumCalls: Int = 20, sink: any BreachAlarmSink) {
+    /// - Parameter executor: where the sink is called; nil calls it on the recording thread.
+    public init(threshold: Double, minimumCalls: Int = 20, sink: any BreachAlarmSink, executor: BlockingExecutor? = nil) {
         self.threshold = threshold
         self.minimumCalls = minimumCalls
         self.sink = sink
+        self.executor = executor
     }
 
-    /// `breach` is `server`, `client` or nil; `durationNs` is the call's time (for a large
+    /// `breach` is `server`, `client` or nil; `duration` is the call's time (for a large
     /// response, until its last byte).
-    public func record(service: String, operation: String, durationNs: UInt64, breach: String?) {
+    public func record(service: String, operation: String, duration: Duration, breach: String?) {
         let alarm: BreachAlarm? = state.withLock { state in
             let timer = state.timers[operation] ?? Timer(label: "gateway_call_duration_seconds", dimensions: [("operation", operation)],
                                                           preferredDisplayUnit: .seconds)
             state.timers[operation] = timer
-            timer.recordNanoseconds(Int64(clamping: durationNs))
+            let nanoseconds = duration.inSeconds * 1e9
+            timer.recordNanoseconds(nanoseconds < 9e18 ? Int64(max(0, nanoseconds)) : .max)
             var t = state.tallies[service] ?? Tally(service: service)
             t.calls += 1
             t.callCounter.increment()
@@ -95,7 +103,10 @@ public final class BreachMonitor: Sendable {
             state.tallies[service] = t
             return raise
         }
-        if let alarm { sink.raise(alarm) }
+        guard let alarm else { return }
+        guard let executor else { return sink.raise(alarm) }
+        let sink = sink
+        Task { _ = try? await executor.run { sink.raise(alarm) } }
     }
 
     /// (calls, server breaches) so far for a service.

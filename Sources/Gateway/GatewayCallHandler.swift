@@ -4,18 +4,22 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Runtime
 import SourceStubs
 import Store
 
 /// The path every call takes: identify the certificate, read the invocation context,
 /// authorise, take a concurrency slot, do the work within its service target, answer,
 /// and audit. Faults are answered with JSON bodies and audited like successes.
+///
+/// Time is read from the injected clock only: deadlines, first-byte limits, the rate
+/// watchdog and the audit's timestamps, so tests decide how fast time passes.
 struct GatewayCallHandler: Sendable {
-    let store: Store
     let settings: GatewaySettings
     let targets: ServiceTargets
-    let clock: any GatewayClock
-    let today: @Sendable () -> CivilDate
+    let clock: RuntimeClock
+    let executor: BlockingExecutor
+    let day: CopenhagenDay
     let directory: DirectoryCache
     let limiter: ConcurrencyLimiter
     let auditor: CallAuditor
@@ -32,9 +36,12 @@ struct GatewayCallHandler: Sendable {
     static let retryAfter = HTTPField.Name("Retry-After")!
     static let requestIDHeader = HTTPField.Name("X-Request-Id")!
 
+    /// The register date calls are answered for: today in Copenhagen on the clock.
+    func today() -> CivilDate { day.today() }
+
     /// What is known about a call so far, for its audit row.
     struct CallRecord {
-        var start: UInt64
+        var start: RuntimeClock.Instant
         var at: Date
         var requestID: String
         var operation: GatewayOperation
@@ -45,8 +52,7 @@ struct GatewayCallHandler: Sendable {
 
     /// Runs the checks shared by all operations; on success the call holds a concurrency slot.
     func admit(_ op: GatewayOperation, _ request: Request, _ context: GatewayRequestContext) async -> (CallRecord, Result<AuthorisedCall, GatewayFault>) {
-        var record = CallRecord(start: clock.nanoseconds(), at: Date(), requestID: RequestID.next(),
-                                operation: op)
+        var record = CallRecord(start: clock.now, at: clock.date, requestID: RequestID.next(), operation: op)
         if !settings.plainHTTP {
             guard let identity = await connections.identity(of: context) else {
                 return (record, .failure(.forbidden("no client certificate was presented on this connection")))
@@ -61,10 +67,10 @@ struct GatewayCallHandler: Sendable {
             guard let i = Self.contextFieldIndex[header.name.canonicalName] else { continue }
             values[i] = values[i].map { $0 + ", " + header.value } ?? header.value
         }
-        let parsed = InvocationContext.parse { (field: InvocationContext.Field) in values[field.rawValue] }
-        guard case .success(let ctx) = parsed else {
-            if case .failure(let fault) = parsed { return (record, .failure(fault)) }
-            fatalError("unreachable")
+        let ctx: InvocationContext
+        switch InvocationContext.parse({ (field: InvocationContext.Field) in values[field.rawValue] }) {
+        case .failure(let fault): return (record, .failure(fault))
+        case .success(let parsed): ctx = parsed
         }
         record.context = ctx
         switch directory.current().authorise(identity: record.identity, context: ctx, service: op.service, plainHTTP: settings.plainHTTP) {
@@ -83,8 +89,10 @@ struct GatewayCallHandler: Sendable {
     }
 
     /// A call answered with one JSON document: `work` must finish within the class's limit.
+    /// `work` runs on the calling task; work that blocks for longer than a few microseconds
+    /// goes to the executor through `blocking(_:_:)`.
     func respond(_ op: GatewayOperation, _ request: Request, _ context: GatewayRequestContext,
-                 work: (AuthorisedCall, Deadline) throws(GatewayFault) -> [UInt8]) async -> Response {
+                 work: (AuthorisedCall, Deadline) async -> Result<[UInt8], GatewayFault>) async -> Response {
         let (record, admitted) = await admit(op, request, context)
         let result: Result<[UInt8], GatewayFault>
         switch admitted {
@@ -92,13 +100,7 @@ struct GatewayCallHandler: Sendable {
             result = .failure(fault)
         case .success(let call):
             let deadline = Deadline(clock: clock, start: record.start, limit: targets.limit(op.serviceClass))
-            do throws(GatewayFault) {
-                let body = try work(call, deadline)
-                try deadline.check()
-                result = .success(body)
-            } catch {
-                result = .failure(error)
-            }
+            result = await work(call, deadline).flatMap { body in deadline.isExpired ? .failure(.timeout(limit: deadline.limit)) : .success(body) }
             limiter.release(call.system.name)
         }
         let status: Int
@@ -114,25 +116,47 @@ struct GatewayCallHandler: Sendable {
             if let after = fault.retryAfter { headers[Self.retryAfter] = String(after) }
         }
         let buffer = ByteBuffer(bytes: body)
-        let elapsed = clock.nanoseconds() &- record.start
-        let breach = status == 504 || (record.authorised != nil && Double(elapsed) / 1e9 > targets.limit(op.serviceClass).seconds)
-        audit(record, status: status, outcome: result.outcome, elapsedNs: elapsed, firstByteNs: nil,
+        let elapsed = record.start.duration(to: clock.now)
+        let breach = status == 504 || (record.authorised != nil && elapsed > targets.limit(op.serviceClass))
+        audit(record, status: status, outcome: result.outcome, elapsed: elapsed, firstByte: nil,
               bytes: buffer.readableBytes, breach: breach ? "server" : nil)
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: buffer))
     }
 
-    func audit(_ r: CallRecord, status: Int, outcome: String, elapsedNs: UInt64, firstByteNs: UInt64?, bytes: Int, breach: String?) {
+    /// Work that scans or builds (a search through the register, a KLE subtree): run on the
+    /// executor, never on the cooperative pool, and answered with the 504 fault at the
+    /// deadline even when the executor has not got to it (or not finished) by then.
+    func blocking(_ deadline: Deadline, _ work: @escaping @Sendable () -> Result<[UInt8], GatewayFault>) async
+        -> Result<[UInt8], GatewayFault> {
+        await executor.run(before: deadline.end, on: clock, work) ?? .failure(.timeout(limit: deadline.limit))
+    }
+
+    /// The KLE version in force today: at once when it is built (the service builds it
+    /// ahead of the day's calls), else built, or waited for, on the executor within the
+    /// call's deadline.
+    func kleService(_ deadline: Deadline) async -> Result<KLEService, GatewayFault> {
+        let day = today()
+        if let built = kle.built(on: day) { return .success(built) }
+        let kle = kle
+        return await executor.run(before: deadline.end, on: clock) {
+            Result { try kle.buildIfNeeded(on: day) }.mapError { error in
+                GatewayFault(status: 500, code: "source-failed", message: "the KLE plan in force could not be built: \(error)")
+            }
+        } ?? .failure(.timeout(limit: deadline.limit))
+    }
+
+    func audit(_ r: CallRecord, status: Int, outcome: String, elapsed: Duration, firstByte: Duration?, bytes: Int, breach: String?) {
         auditor.record(GatewayCall(
             at: r.at, requestID: r.requestID, operation: r.operation.name, system: r.authorised?.system.name,
             certificate: r.authorised == nil ? r.identity?.auditText : nil,
             municipality: r.authorised?.municipality.code, agreementUUID: r.context?.serviceAgreementUUID,
             service: r.operation.service.key, onBehalfOfUser: r.context?.onBehalfOfUser,
             callersCallID: r.context?.callersServiceCallIdentifier, accountingInfo: r.context?.accountingInfo,
-            status: status, outcome: outcome, durationMs: Double(elapsedNs) / 1e6,
-            firstByteMs: firstByteNs.map { Double($0) / 1e6 }, bytes: bytes, breach: breach))
+            status: status, outcome: outcome, durationMs: elapsed.inSeconds * 1000,
+            firstByteMs: firstByte.map { $0.inSeconds * 1000 }, bytes: bytes, breach: breach))
         // Only calls that reached the service count towards its target.
         if r.authorised != nil {
-            breaches.record(service: r.operation.service.key, operation: r.operation.name, durationNs: elapsedNs, breach: breach)
+            breaches.record(service: r.operation.service.key, operation: r.operation.name, duration: elapsed, breach: breach)
         }
     }
 }

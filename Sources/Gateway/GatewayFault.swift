@@ -1,4 +1,5 @@
 import Foundation
+import Runtime
 
 /// An answer other than the data: what went wrong, in a JSON body the caller's developers
 /// can act on. Faults never carry person data, nor a hint whether a person exists.
@@ -70,10 +71,5 @@ public struct GatewayFault: Error, Sendable, Equatable {
 }
 
 extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-
-    var formattedSeconds: String { String(format: "%.3g s", seconds) }
+    var formattedSeconds: String { String(format: "%.3g s", inSeconds) }
 }

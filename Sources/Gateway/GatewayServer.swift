@@ -6,8 +6,8 @@ import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOSSL
+import Runtime
 import ServiceLifecycle
-import Synchronization
 import SourceStubs
 import Store
 
@@ -24,6 +24,8 @@ public struct GatewayServer: Sendable {
     public let settings: GatewaySettings
     public let auditor: CallAuditor
     public let breaches: BreachMonitor
+    /// Today in Copenhagen on the gateway's clock: the register date calls are answered for.
+    public let day: CopenhagenDay
     let directory: DirectoryCache
     let kle: KLEPlanCache
     let handler: GatewayCallHandler
@@ -32,15 +34,18 @@ public struct GatewayServer: Sendable {
     /// - Parameters:
     ///   - settings: listen address, TLS files and limits; nil reads them from the store
     ///     (the `gateway:` section applied with `udtraek config apply`).
-    ///   - targets: the service-target limits (tests make them small).
-    ///   - clock: the clock calls are timed with (tests inject one).
-    ///   - today: the register date lookups are answered for.
+    ///   - targets: the service-target limits.
+    ///   - clock: the one clock of the gateway: call deadlines, first-byte limits, the
+    ///     transfer-rate watchdog, today's date, audit times and housekeeping intervals.
+    ///     Tests inject a manual clock.
+    ///   - executor: where blocking work runs: searches, large responses a chunk at a
+    ///     time, audit writes, directory reloads and the KLE plan's daily build.
     ///   - alarms: where breach alarms go; by default an error-level log line.
     ///   - directoryRefresh: how often systems, certificates and agreements are read again
     ///     from the store, so `config apply` takes effect without a restart.
     public init(store: Store, settings: GatewaySettings? = nil, logger: Logger,
-                targets: ServiceTargets = ServiceTargets(), clock: any GatewayClock = SystemGatewayClock(),
-                today: @escaping @Sendable () -> CivilDate = GatewayServer.copenhagenToday,
+                targets: ServiceTargets = ServiceTargets(), clock: RuntimeClock = .system,
+                executor: BlockingExecutor = .shared,
                 alarms: (any BreachAlarmSink)? = nil, directoryRefresh: Duration = .seconds(5)) throws {
         let snapshot = try store.configuration()
         guard let settings = settings ?? snapshot.gateway.settings else {
@@ -49,17 +54,20 @@ public struct GatewayServer: Sendable {
         }
         self.settings = settings
         self.logger = logger
-        auditor = CallAuditor(store: store, logger: logger, retentionDays: settings.auditRetentionDays)
-        breaches = BreachMonitor(threshold: settings.breachAlarmShare, sink: alarms ?? LoggingBreachAlarmSink(logger: logger))
+        day = CopenhagenDay(clock: clock)
+        auditor = CallAuditor(store: store, logger: logger, retentionDays: settings.auditRetentionDays, clock: clock, executor: executor)
+        breaches = BreachMonitor(threshold: settings.breachAlarmShare, sink: alarms ?? LoggingBreachAlarmSink(logger: logger),
+                                 executor: executor)
         guard let epoch = CivilDate(iso: snapshot.sources.epoch) else {
             throw GatewayError("starting the gateway", "the sources epoch '\(snapshot.sources.epoch)' is not a date",
                                hint: "fix sources.epoch in the configuration file")
         }
-        directory = DirectoryCache(store: store, initial: GatewayDirectory(snapshot), refresh: directoryRefresh, logger: logger)
-        kle = KLEPlanCache(plan: KLEPlan(seed: snapshot.sources.kleSeed, epoch: epoch), today: today, logger: logger)
+        directory = DirectoryCache(store: store, initial: GatewayDirectory(snapshot), refresh: directoryRefresh, clock: clock,
+                                   executor: executor, logger: logger)
+        kle = KLEPlanCache(plan: KLEPlan(seed: snapshot.sources.kleSeed, epoch: epoch), today: day, executor: executor, logger: logger)
         let population = try CPRPopulation(seed: snapshot.sources.cprSeed, size: snapshot.sources.cprPersons, epoch: epoch)
         handler = GatewayCallHandler(
-            store: store, settings: settings, targets: targets, clock: clock, today: today,
+            settings: settings, targets: targets, clock: clock, executor: executor, day: day,
             directory: directory,
             limiter: ConcurrencyLimiter(limit: settings.maxConcurrentCallsPerSystem),
             auditor: auditor, breaches: breaches, connections: ConnectionIdentities(identities: IdentityCache()),
@@ -67,6 +75,9 @@ public struct GatewayServer: Sendable {
             kle: kle,
             logger: logger)
     }
+
+    /// The calls each system has in flight (its concurrency slots taken).
+    public func callsInFlight(system: String) -> Int { handler.limiter.inFlight(system) }
 
     /// The application: the gateway's routes, TLS with required client certificates
     /// (unless `plain_http`), and the audit writer, the directory refresh and the KLE plan's
@@ -98,9 +109,9 @@ public struct GatewayServer: Sendable {
         }
         let filler = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
         router.get("/constant/:bytes") { _, context in
-            let n = min(64 * 1024, max(0, context.parameters.get("bytes", as: Int.self) ?? 0))
+            let n = min(filler.readableBytes, max(0, context.parameters.get("bytes", as: Int.self) ?? 0))
             return Response(status: .ok, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: filler.getSlice(at: 0, length: n)!))
+                            body: .init(byteBuffer: filler.getSlice(at: 0, length: n) ?? ByteBuffer()))
         }
         return Application(
             router: router, server: try serverBuilder(),
@@ -139,23 +150,6 @@ public struct GatewayServer: Sendable {
                                hint: "check that the files exist, are PEM, and that the key matches the certificate")
         }
     }
-
-    /// Today in Denmark: the register's day turns at Danish midnight. Every call asks, so
-    /// the day is worked out with the calendar once and then kept until the next midnight.
-    public static func copenhagenToday() -> CivilDate {
-        let now = Date()
-        if let known = copenhagenDay.withLock({ $0 }), now < known.until { return known.day }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Copenhagen") ?? .gmt
-        let c = calendar.dateComponents([.year, .month, .day], from: now)
-        let day = CivilDate(year: c.year!, month: c.month!, day: c.day!)!
-        let midnight = calendar.nextDate(after: now, matching: DateComponents(hour: 0, minute: 0, second: 0),
-                                         matchingPolicy: .nextTime) ?? now.addingTimeInterval(60)
-        copenhagenDay.withLock { $0 = (day, midnight) }
-        return day
-    }
-
-    static let copenhagenDay = Mutex<(day: CivilDate, until: Date)?>(nil)
 }
 
 /// A failure to set up or run the gateway, saying what was being done and what to do.

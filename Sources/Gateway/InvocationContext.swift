@@ -57,7 +57,8 @@ public struct InvocationContext: Sendable, Equatable {
     /// As `parse(_:)`, with the lookup by field: the gateway maps fields to its prepared
     /// header names without comparing strings.
     public static func parse(_ header: (Field) -> String?) -> Result<InvocationContext, GatewayFault> {
-        var values = [String?](repeating: nil, count: Field.allCases.count)
+        var required: [String] = []
+        var optional: [String?] = []
         for field in Field.allCases {
             let value = header(field)?.trimmingSpaces
             if field.isRequired {
@@ -65,17 +66,18 @@ public struct InvocationContext: Sendable, Equatable {
                 guard isLowercaseUUID(value) else {
                     return .failure(.malformed(field.name, "is not a lowercase UUID (8-4-4-4-12 hexadecimal digits, a-f in lowercase)"))
                 }
-                values[field.rawValue] = value
-            } else if let value {
-                if value.count > maximumOptionalLength {
+                required.append(value)
+            } else {
+                if let value, value.count > maximumOptionalLength {
                     return .failure(.malformed(field.name, "is \(value.count) characters long; at most \(maximumOptionalLength) are allowed"))
                 }
-                values[field.rawValue] = value.isEmpty ? nil : value
+                optional.append(value.flatMap { $0.isEmpty ? nil : $0 })
             }
         }
+        // `Field` lists the four required fields first, then the three optional ones.
         return .success(InvocationContext(
-            serviceAgreementUUID: values[0]!, userSystemUUID: values[1]!, userUUID: values[2]!, serviceUUID: values[3]!,
-            onBehalfOfUser: values[4], callersServiceCallIdentifier: values[5], accountingInfo: values[6]))
+            serviceAgreementUUID: required[0], userSystemUUID: required[1], userUUID: required[2], serviceUUID: required[3],
+            onBehalfOfUser: optional[0], callersServiceCallIdentifier: optional[1], accountingInfo: optional[2]))
     }
 }
 
@@ -83,8 +85,8 @@ extension String {
     /// Without leading and trailing spaces and tabs; the string itself (no copy) when it has none.
     var trimmingSpaces: String {
         if let f = utf8.first, let l = utf8.last, f != 0x20, f != 0x09, l != 0x20, l != 0x09 { return self }
-        guard let first = firstIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
-        let last = lastIndex(where: { $0 != " " && $0 != "\t" })!
+        guard let first = firstIndex(where: { $0 != " " && $0 != "\t" }),
+              let last = lastIndex(where: { $0 != " " && $0 != "\t" }) else { return "" }
         return String(self[first...last])
     }
 }

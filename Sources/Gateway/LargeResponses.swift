@@ -2,6 +2,7 @@ import BusinessCalendar
 import Foundation
 import Gzip
 import SourceStubs
+import Synchronization
 
 /// The formats the CPR population stream comes in.
 public enum PopulationFormat: String, Sendable, CaseIterable {
@@ -19,72 +20,141 @@ public enum PopulationFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// Runs a source stub's writer on a thread of its own, feeding a `ChunkPipe`, optionally
-/// through gzip. Dedicated threads because the writers block (on the pipe when the client
-/// is slow); Swift's cooperative pool must never be blocked.
-enum LargeResponseProducer {
-    struct PipeSink: ByteSink {
-        let pipe: ChunkPipe
-        func write(_ bytes: UnsafeRawBufferPointer) throws { try pipe.push(Array(bytes)) }
+/// Makes a large response one chunk (about 256 kB) per call, resuming where the last call
+/// stopped; nil at the end. Blocking work: called on the executor.
+protocol ChunkProducer {
+    mutating func next() throws -> [UInt8]?
+}
+
+/// The municipality's status extract, as the file `udtraek extract run` would write.
+struct CPRExtractChunks: ChunkProducer {
+    var cursor: CPRExtractCursor
+
+    init(_ population: CPRPopulation, municipality: String, date: CivilDate) throws {
+        cursor = try CPRExtractCursor(population: population, request: CPRExtractRequest(
+            kind: .status, date: date, municipality: municipality, taskNumber: 0))
     }
 
-    struct GzipSink: ByteSink {
-        let gzip: GzipWriter
-        func write(_ bytes: UnsafeRawBufferPointer) throws { try gzip.write(bytes) }
-    }
-
-    static func start(pipe: ChunkPipe, gzip: Bool, name: String,
-                      _ produce: @escaping @Sendable (inout any ByteSink) throws -> Void) {
-        let thread = Thread {
-            do {
-                if gzip {
-                    // Level 1: the stream must keep ahead of 100 MB/s on loopback; at
-                    // level 6 one core manages a third of that.
-                    let gz = try GzipWriter(level: 1) { bytes in try pipe.push(Array(bytes)) }
-                    var sink: any ByteSink = GzipSink(gzip: gz)
-                    try produce(&sink)
-                    try gz.finish()
-                } else {
-                    var sink: any ByteSink = PipeSink(pipe: pipe)
-                    try produce(&sink)
-                }
-                pipe.finish()
-            } catch {
-                pipe.finish(error: error)
-            }
+    mutating func next() throws -> [UInt8]? {
+        var chunk = MemorySink()
+        while try cursor.next(into: &chunk) {
+            if !chunk.bytes.isEmpty { return chunk.bytes }
         }
-        thread.name = name
-        thread.start()
+        return nil
+    }
+}
+
+/// The municipality's residents as NDJSON: one person a line, as the lookup renders them.
+struct NDJSONChunks: ChunkProducer {
+    var persons: CPRPersonCursor
+    var writer = JSONWriter(capacity: 300 * 1024)
+
+    init(_ population: CPRPopulation, municipality: String, date: CivilDate) {
+        persons = CPRPersonCursor(population: population, on: date, municipality: municipality)
     }
 
-    static func cprPopulation(_ population: CPRPopulation, municipality: String, date: CivilDate,
-                              format: PopulationFormat) -> @Sendable (inout any ByteSink) throws -> Void {
-        switch format {
-        case .cpr:
-            return { sink in
-                let request = CPRExtractRequest(kind: .status, date: date, municipality: municipality, taskNumber: 0)
-                try CPRExtractWriter.write(population: population, request: request, into: &sink)
-            }
-        case .ndjson:
-            return { sink in
-                // One writer for the whole stream: lines are appended to its buffer and
-                // handed on in chunks of about 256 kB.
-                var w = JSONWriter(capacity: 300 * 1024)
-                try population.forEachPerson(on: date, municipality: municipality) { p in
-                    CPRService.render(p, into: &w)
-                    w.raw(0x0A)
-                    if w.bytes.count >= 256 * 1024 {
-                        try w.bytes.withUnsafeBytes { try sink.write($0) }
-                        w.reset()
-                    }
-                }
-                if !w.bytes.isEmpty { try w.bytes.withUnsafeBytes { try sink.write($0) } }
-            }
+    mutating func next() -> [UInt8]? {
+        writer.reset()
+        while let p = persons.next() {
+            CPRService.render(p, into: &writer)
+            writer.raw(0x0A)
+            if writer.bytes.count >= 256 * 1024 { return writer.bytes }
+        }
+        return writer.bytes.isEmpty ? nil : writer.bytes
+    }
+}
+
+/// The KLE plan in force as the full extract's XML.
+struct KLEPlanChunks: ChunkProducer {
+    var cursor: KLEDocumentCursor<IndexingIterator<[KLENode]>>
+
+    init(_ version: KLEVersion) { cursor = KLEDocumentCursor(full: version) }
+
+    mutating func next() throws -> [UInt8]? {
+        var chunk = MemorySink()
+        while try cursor.next(into: &chunk) {
+            if !chunk.bytes.isEmpty { return chunk.bytes }
+        }
+        return nil
+    }
+}
+
+/// One large response's source, pulled by its writer: the producer (made on the first
+/// pull, on the executor) and, when the client accepts it, a gzip stream in front of it.
+/// Each `next()` produces one chunk and returns, so no thread waits for a slow client;
+/// the lock is only ever contended by a `cancel()`.
+final class LargeResponseSource: Sendable {
+    struct Cancelled: Error, CustomStringConvertible {
+        var description: String { "the response was cancelled (client gone, too slow, or timed out)" }
+    }
+
+    /// Compressed bytes as zlib hands them over, taken out a chunk at a time.
+    final class Compressed {
+        var bytes: [UInt8] = []
+        func take() -> [UInt8] {
+            defer { bytes.removeAll(keepingCapacity: true) }
+            return bytes
         }
     }
 
-    static func klePlan(_ plan: KLEPlan, date: CivilDate) -> @Sendable (inout any ByteSink) throws -> Void {
-        { sink in _ = try KLEExtractWriter.writeFull(plan: plan, asOf: date, into: &sink) }
+    struct State {
+        var make: (@Sendable () throws -> any ChunkProducer)?
+        var producer: (any ChunkProducer)?
+        var gzip: GzipWriter?
+        var compressed = Compressed()
+        var done = false
+    }
+
+    let state: Mutex<State>
+    let useGzip: Bool
+    let cancelled = Atomic<Bool>(false)
+
+    init(gzip: Bool, make: @escaping @Sendable () throws -> any ChunkProducer) {
+        useGzip = gzip
+        state = Mutex(State(make: make))
+    }
+
+    /// Stops the response: the next pull throws.
+    func cancel() { cancelled.store(true, ordering: .relaxed) }
+
+    /// The next chunk of the body, nil at its end. Blocking: call it on the executor.
+    func next() throws -> [UInt8]? {
+        guard !cancelled.load(ordering: .relaxed) else { throw Cancelled() }
+        let useGzip = useGzip
+        return try state.withLock { s throws -> [UInt8]? in
+            if s.done { return nil }
+            if s.producer == nil, let make = s.make {
+                s.producer = try make()
+                s.make = nil
+                if useGzip {
+                    let sink = s.compressed
+                    // Level 1: the stream must keep ahead of 100 MB/s on loopback; at level
+                    // 6 one core manages a third of that.
+                    s.gzip = try GzipWriter(level: 1, outputBufferSize: 64 * 1024) { sink.bytes.append(contentsOf: $0) }
+                }
+            }
+            // Out of the state while it works, so its buffers are not copied on write.
+            guard var producer = s.producer else { return nil }
+            s.producer = nil
+            defer { s.producer = producer }
+            guard let gzip = s.gzip else {
+                let chunk = try producer.next()
+                s.done = chunk == nil
+                return chunk
+            }
+            // Raw chunks go into gzip until it hands something out (about every 64 kB of
+            // compressed output) or the input ends.
+            while s.compressed.bytes.isEmpty {
+                guard let raw = try producer.next() else {
+                    try gzip.finish()
+                    s.done = true
+                    break
+                }
+                try gzip.write(contentsOf: raw)
+            }
+            let chunk = s.compressed.take()
+            return chunk.isEmpty ? nil : chunk
+        }
     }
 }
 

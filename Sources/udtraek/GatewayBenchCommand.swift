@@ -79,7 +79,7 @@ struct GatewayLoad {
 
         // PNRs of København residents to look up, round robin.
         let pop = try SourceStubsAccess.population(seed: 7, persons: persons)
-        let pnrs = SourceStubsAccess.residents(pop, municipality: "0101", count: 1000, on: GatewayServer.copenhagenToday())
+        let pnrs = SourceStubsAccess.residents(pop, municipality: "0101", count: 1000, on: server.day.today())
 
         let (portStream, portCont) = AsyncStream<Int>.makeStream()
         let (basePortStream, basePortCont) = AsyncStream<Int>.makeStream()

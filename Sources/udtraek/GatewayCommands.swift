@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Gateway
+import Runtime
 import Store
 
 /// `udtraek gateway`: what the lookup gateway has answered, for helpdesk and operators:
@@ -54,13 +54,14 @@ struct GatewayCommand: ParsableCommand {
         @Flag(help: "JSON for scripts.") var json = false
 
         func validate() throws {
-            // The API's bound: a year back (a larger number trapped converting the date).
-            if !(hours > 0 && hours <= 24 * 366) { throw ValidationError("--hours must be more than 0 and at most 8784 (366 days)") }
+            // As the admin API: at most a leap year back, so the cut-off is always a real time.
+            if !(hours > 0 && hours <= 24 * 366) { throw ValidationError("--hours must be more than 0 and at most 8784 (a year)") }
         }
 
         func run() throws {
             let store = try global.openStore()
-            let rows = OperationTargetReport.reports(try store.gatewayServiceSummary(since: Date().addingTimeInterval(-hours * 3600)))
+            let since = RuntimeClock.system.date.addingTimeInterval(-hours * 3600)
+            let rows = OperationTargetReport.reports(try store.gatewayServiceSummary(since: since))
             try Output(json: json).emit(rows, columns: [
                 ("OPERATION", \.operation), ("SERVICE", \.service),
                 ("CLASS", { r in r.serviceClass == "large" ? "large (first byte \(Int(r.limitSeconds)) s)" : "\(r.serviceClass) \(r.limitSeconds) s" }),

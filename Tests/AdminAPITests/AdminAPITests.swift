@@ -18,6 +18,7 @@ import UdtraekConfig
         let directory: String
         let store: Store
         let runner: ExtractRunner
+        let tokens: OperatorTokens
         let api: AdminAPI
 
         init() throws {
@@ -41,9 +42,14 @@ import UdtraekConfig
             let file = try ConfigurationFile.parse(text, path: "api.yaml")
             try store.replaceConfiguration(with: file.snapshot, audit: AuditEntry(at: Date(), actor: "t", action: "config.apply", subject: "", detail: ""))
             runner = ExtractRunner(store: store, stateDirectory: directory)
-            let tokens = try OperatorTokens(try store.apiSettings().tokens,
-                                            environment: ["OPS_TOKEN": AdminAPITests.token, "AIRFLOW_TOKEN": String(repeating: "z", count: 40)])
+            tokens = try OperatorTokens(try store.apiSettings().tokens,
+                                        environment: ["OPS_TOKEN": AdminAPITests.token, "AIRFLOW_TOKEN": String(repeating: "z", count: 40)])
             api = AdminAPI(store: store, runner: runner, tokens: tokens)
+        }
+
+        /// The same API with other read timeouts.
+        func api(timeouts: AdminTimeouts) -> AdminAPI {
+            AdminAPI(store: store, runner: runner, tokens: tokens, timeouts: timeouts)
         }
 
         func test(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
@@ -283,9 +289,17 @@ import UdtraekConfig
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("2026-02-30"))
             }
-            try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: Self.auth,
-                                     body: ByteBuffer(string: "not json")) { response in
-                #expect(response.status == .badRequest)
+            // Bad bodies are described in the request's terms, never with Swift's decoding errors.
+            for (body, says) in [("not json", "the body is not valid JSON"), (#"{"date": 5}"#, #""date" must be a string, e.g. "2026-11-23""#),
+                                 ("[1]", "the body must be a JSON object")] {
+                try await client.execute(uri: "/api/v1/extracts/kbh-status/runs", method: .post, headers: Self.auth,
+                                         body: ByteBuffer(string: body)) { response in
+                    #expect(response.status == .badRequest)
+                    let message = try #require((try Self.json(response)["error"] as? [String: Any])?["message"] as? String)
+                    #expect(message.contains(says) && message.contains(#"{"date": "2026-11-23"}"#), "\(body): \(message)")
+                    #expect(!message.contains("codingPath") && !message.contains("Expected to decode") && !message.contains("DecodingError"),
+                            "\(body): \(message)")
+                }
             }
         }
         #expect(try fx.store.runs().count == 2)

@@ -18,10 +18,10 @@ import UdtraekTesting
         let dir = NSTemporaryDirectory() + "udtraek-gateway-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let certs = try GatewayFixture.sharedCertificates.get()
+        let (certs, fingerprint) = try await GatewayFixture.pki()
         // `config apply` checks the key files (issue 11): a real one, never used here.
         #expect(try await UdtraekCLI.runDetached(["keys", "generate", "sag-kbh", "--out", dir + "/key"]).status == 0)
-        try GatewayFixture.config(certs: certs, fingerprint: try GatewayFixture.esdhFingerprint(certs: certs), persons: 1000, cap: 8, grace: 5)
+        try GatewayFixture.config(certs: certs, fingerprint: fingerprint, persons: 1000, cap: 8, grace: 5)
             .replacingOccurrences(of: "/nonexistent", with: dir + "/key")
             .write(toFile: dir + "/udtraek.yaml", atomically: true, encoding: .utf8)
         let state = ["--config", dir + "/udtraek.yaml", "--state", dir + "/state"]
@@ -55,6 +55,11 @@ import UdtraekTesting
         #expect(person["p50_ms"] as? Double == 4.5 && person["max_ms"] as? Double == 1003)
         let population = try #require(summary.first { $0["operation"] as? String == "cpr.population" })
         #expect(population["client_breaches"] as? Int == 1 && population["server_breaches"] as? Int == 0)
+        // A period beyond what a date can hold is refused, not a trap.
+        for hours in ["1e300", "inf", "nan", "0"] {
+            let refused = try await UdtraekCLI.runDetached(["gateway", "targets", "--hours", hours] + state)
+            #expect(refused.status != 0 && refused.output.contains("--hours must be more than 0 and at most 8784"), "\(hours): \(refused.output)")
+        }
         let table2 = try await UdtraekCLI.runDetached(["gateway", "targets"] + state)
         #expect(table2.status == 0 && table2.output.contains("simple 1.0 s") && table2.output.contains("1.01%"), "\(table2.output)")
 

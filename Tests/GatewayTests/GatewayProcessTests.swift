@@ -23,7 +23,7 @@ import UdtraekTesting
     }
 
     @Test func streamingThePopulationKeepsTheServersMemoryFlat() async throws {
-        let certs = try GatewayFixture.sharedCertificates.get()
+        let (certs, fingerprint) = try await GatewayFixture.pki()
         let dir = NSTemporaryDirectory() + "udtraek-gateway-serve-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -35,7 +35,7 @@ import UdtraekTesting
         let api = "\napi:\n  listen: 127.0.0.1:\(apiPort)\n  tokens: [{ name: test, file: \(tokenFile) }]\n"
         // `config apply` checks the key files (issue 11): a real one, never used here.
         #expect(try await UdtraekCLI.runDetached(["keys", "generate", "sag-kbh", "--out", dir + "/key"]).status == 0)
-        try (GatewayFixture.config(certs: certs, fingerprint: try GatewayFixture.esdhFingerprint(certs: certs),
+        try (GatewayFixture.config(certs: certs, fingerprint: fingerprint,
                                    persons: 250_000, cap: 8, grace: 30, port: port) + api)
             .replacingOccurrences(of: "/nonexistent", with: dir + "/key")
             .write(toFile: dir + "/udtraek.yaml", atomically: true, encoding: .utf8)
@@ -47,39 +47,22 @@ import UdtraekTesting
 
         let population = GatewayFixture.context(agreement: GatewayFixture.populationAgreement,
                                                 service: ServiceCatalog.service(key: "cpr-population")!.uuid)
-        func get(_ path: String, extra: [String] = [], bodyFile: String? = nil) async throws -> GatewayFixture.Answer {
-            try await withCheckedThrowingContinuation { c in
-                Thread {
-                    c.resume(with: Result {
-                        try GatewayFixture.curl(port: port, certs: certs, scratch: dir, path, cert: "sag-kbh",
-                                                headers: population, extra: extra, bodyFile: bodyFile)
-                    })
-                }.start()
+        func get(_ path: String, headers: [String: String]? = nil, extra: [String] = [],
+                 bodyFile: String? = nil) async throws -> GatewayFixture.Answer {
+            let headers = headers ?? population
+            return try await testClients.run {
+                try GatewayFixture.curl(port: port, certs: certs, scratch: dir, path, cert: "sag-kbh",
+                                        headers: headers, extra: extra, bodyFile: bodyFile)
             }
         }
         // Up, and warmed: a first small call loads what every call needs.
-        var up = false
-        for _ in 0..<150 where !up {
-            up = (try? await get("/cpr/population?format=xml"))?.status == 400
-            if !up { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        let up = await eventually { (try? await get("/cpr/population?format=xml"))?.status == 400 }
         try #require(up, "serve's gateway did not answer: \(log())")
         // The KLE plan in force is built at start, in the background; wait for it (a KLE
         // call waits for that build, and may pass its 1 s target meanwhile: then ask again),
         // so its memory is not taken for the stream's.
         let kleContext = GatewayFixture.context(agreement: GatewayFixture.kleAgreement, service: ServiceCatalog.service(key: "kle-lookup")!.uuid)
-        var kleReady = false
-        for _ in 0..<60 where !kleReady {
-            let kle = try await withCheckedThrowingContinuation { c in
-                Thread {
-                    c.resume(with: Result {
-                        try GatewayFixture.curl(port: port, certs: certs, scratch: dir, "/kle/nodes/00", cert: "sag-kbh", headers: kleContext)
-                    })
-                }.start()
-            }
-            kleReady = kle.status == 200
-            if !kleReady { try await Task.sleep(for: .milliseconds(500)) }
-        }
+        let kleReady = await eventually { (try? await get("/kle/nodes/00", headers: kleContext))?.status == 200 }
         try #require(kleReady, "the KLE plan was not ready: \(log().suffix(2000))")
 
         for (name, query, extra) in [("cpr", "format=cpr", [String]()), ("cpr gzip", "format=cpr", ["--compressed"]),

@@ -53,72 +53,15 @@ public enum CPRExtractWriter {
 
     /// Validates the request (see `validate`), then streams the extract into `sink` in
     /// chunks of about 256 KiB from one reused buffer, so memory stays flat for a national
-    /// extract. `progress` is called every 4096 persons with the counts so far.
+    /// extract (`CPRExtractCursor` run to the end). `progress` is called every 4096 persons
+    /// with the counts so far.
     @discardableResult
     public static func write<S: ByteSink>(population: CPRPopulation, request: CPRExtractRequest,
                                           into sink: inout S,
                                           progress: ((CPRExtractSummary) -> Void)? = nil) throws -> CPRExtractSummary {
-        try validate(population: population, request: request)
-        let out = CPRRecordBuffer(capacity: chunkSize + 128 * 1024)
-        let r = CPRPersonRenderer(population: population, types: request.recordTypes, out: out)
-        let day = request.date.daysSinceEpoch
-        let scope = request.municipality.flatMap(CPRMunicipalities.indexByCode).map { UInt8($0) }
-
-        // 000 start
-        let p = out.begin(.start)
-        CPRField.num(p, 4, 10, 0)
-        CPRField.num(p, 14, 6, request.taskNumber)
-        CPRField.compact(p, 20, day)
-        if let prev = request.previousProductionDate {
-            CPRField.compact(p, 28, prev.daysSinceEpoch)
-        } else {
-            CPRField.num(p, 28, 8, 0)
-        }
-        out.records = 0
-
-        // The change window is (from, day]; states are compared at its two ends.
-        let from: Int = {
-            let prev = request.previousProductionDate ?? DanishHolidays().previousBusinessDay(before: request.date)
-            return max(prev.daysSinceEpoch, population.epochDay - 1)
-        }()
-        var persons = 0
-        var nextProgress = 4096
-        var state = CPRBlockState()
-        var before = CPRBlockState()
-        for b in 0..<population.blockCount {
-            switch request.kind {
-            case .status:
-                population.computeBlock(b, on: day, into: &state, notesAfter: nil)
-                for i in state.members.indices where state.members[i].present {
-                    if let s = scope, state.members[i].address.municipality != s { continue }
-                    r.render(state, i, before: nil, day: day)
-                    persons += 1
-                }
-            case .change:
-                guard population.blockChanges(b, after: from, through: day) else { continue }
-                population.computeBlock(b, on: from, into: &before, notesAfter: nil)
-                population.computeBlock(b, on: day, into: &state, notesAfter: from)
-                for i in state.members.indices where state.members[i].present {
-                    let was = before.members[i]
-                    if let s = scope, state.members[i].address.municipality != s,
-                       !(was.present && was.address.municipality == s) { continue }
-                    if was.present && population.makePerson(before, i) == population.makePerson(state, i) { continue }
-                    r.render(state, i, before: before, day: day)
-                    persons += 1
-                }
-            }
-            if out.count >= chunkSize { try out.flush(into: &sink) }
-            if persons >= nextProgress, let progress {
-                nextProgress = persons + 4096
-                progress(CPRExtractSummary(persons: persons, records: out.records, bytes: out.totalBytes + out.count))
-            }
-        }
-        let records = out.records
-        let e = out.begin(.end)
-        CPRField.num(e, 4, 10, 9_999_999_999)
-        CPRField.num(e, 14, 8, records)
-        try out.flush(into: &sink)
-        let summary = CPRExtractSummary(persons: persons, records: records, bytes: out.totalBytes)
+        var cursor = try CPRExtractCursor(population: population, request: request)
+        while try cursor.next(into: &sink, progress: progress) {}
+        let summary = cursor.summary
         progress?(summary)
         return summary
     }

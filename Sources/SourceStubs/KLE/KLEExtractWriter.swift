@@ -86,29 +86,14 @@ public enum KLEExtractWriter {
             previousVersion: changes.previousVersion, nodes: nodes, changes: changes.counts, bytes: bytes)
     }
 
-    /// Streams `nodes` (pre-order, every node's ancestors included) as one document.
+    /// Streams `nodes` (pre-order, every node's ancestors included) as one document
+    /// (`KLEDocumentCursor` run to the end).
     static func writeDocument<S: ByteSink>(
         _ nodes: some Sequence<KLENode>, publicationDate: CivilDate, into sink: inout S
     ) throws -> (nodes: Int, bytes: Int) {
-        var w = KLEXMLWriter()
-        w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<KLE-Emneplan>")
-        w.element("UdgivelsesDato", publicationDate.description, depth: 1)
-        var open: [KLELevel] = []
-        var count = 0
-        for n in nodes {
-            while let top = open.last, top.depth >= n.level.depth {
-                w.close(top.elementName, depth: top.depth + 1)
-                open.removeLast()
-            }
-            writeHead(n, depth: n.level.depth + 1, into: &w)
-            open.append(n.level)
-            count += 1
-            try w.flushIfFull(into: &sink)
-        }
-        while let top = open.popLast() { w.close(top.elementName, depth: top.depth + 1) }
-        w.raw("\n</KLE-Emneplan>\n")
-        try w.flush(into: &sink)
-        return (count, w.totalBytes)
+        var cursor = KLEDocumentCursor(nodes.makeIterator(), publicationDate: publicationDate)
+        while try cursor.next(into: &sink) {}
+        return (cursor.count, cursor.bytes)
     }
 
     /// A node's own fields; its element is left open for its children.

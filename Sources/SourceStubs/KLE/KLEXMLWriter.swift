@@ -63,10 +63,8 @@ struct KLEXMLWriter {
         buffer.append(UInt8(ascii: ">"))
     }
 
-    /// Hands the buffer to the sink once it holds a chunk's worth.
-    mutating func flushIfFull<S: ByteSink>(into sink: inout S) throws {
-        if buffer.count >= chunkSize { try flush(into: &sink) }
-    }
+    /// Whether the buffer holds a chunk's worth, to hand to the sink.
+    var isFull: Bool { buffer.count >= chunkSize }
 
     /// Hands everything buffered to the sink.
     mutating func flush<S: ByteSink>(into sink: inout S) throws {
