@@ -80,7 +80,7 @@ let package = Package(
         ),
         .target(
             name: "UdtraekConfig",
-            dependencies: ["Store", "SFTPClient", "Extracts", "SourceStubs", "BusinessCalendar", "Scheduling", "Yams"]
+            dependencies: ["Store", "SFTPClient", "Extracts", "SourceStubs", "BusinessCalendar", "Scheduling", "Yams", "Runtime"]
         ),
         .target(
             name: "Delivery",

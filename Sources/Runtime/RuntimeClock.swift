@@ -18,6 +18,8 @@ public struct RuntimeClock: Clock, Sendable {
         public func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
         public func duration(to other: Instant) -> Duration { other.offset - offset }
         public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+        /// The time from `rhs` to `lhs`, as `ContinuousClock.Instant` subtracts.
+        public static func - (lhs: Instant, rhs: Instant) -> Duration { lhs.offset - rhs.offset }
     }
 
     let source: any TimeSource

@@ -3,6 +3,7 @@ import Extracts
 import Foundation
 import SFTPClient
 import SourceStubs
+import Runtime
 import Store
 import Yams
 
@@ -68,13 +69,14 @@ public struct ConfigurationFile: Sendable {
     }
 
     /// Makes the state equal to this file in one transaction with its audit row, and
-    /// returns what changed (nothing is written when nothing changes).
+    /// returns what changed (nothing is written when nothing changes). `at` is the time of
+    /// the apply: schedules changed by it start from then.
     @discardableResult
-    public func apply(to store: Store, actor: String, dryRun: Bool = false) throws -> ConfigurationDiff {
+    public func apply(to store: Store, actor: String, dryRun: Bool = false, at now: Date = RuntimeClock.system.date) throws -> ConfigurationDiff {
         let diff = ConfigurationDiff.between(try store.configuration(), snapshot)
         guard !diff.isEmpty, !dryRun else { return diff }
         try store.replaceConfiguration(with: snapshot, audit: AuditEntry(
-            at: Date(), actor: actor, action: "config.apply", subject: path,
+            at: now, actor: actor, action: "config.apply", subject: path,
             detail: diff.changes.map(\.description).joined(separator: "\n")))
         return diff
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import BusinessCalendar
 import Extracts
 import Foundation
+import Runtime
 import SourceStubs
 #if canImport(Glibc)
 import Glibc
@@ -28,13 +29,13 @@ struct BenchCommand: ParsableCommand {
             let request = CPRExtractRequest(kind: .status, date: day, municipality: municipality == "all" ? nil : municipality,
                                             taskNumber: 1, previousProductionDate: nil)
             let name = "D\(day.yymmdd).L000001.bench\(level == 0 ? "" : ".gz")"
-            let started = ContinuousClock.now
+            let started = RuntimeClock.system.now
             var summary = CPRExtractSummary(persons: 0, records: 0, bytes: 0)
             let file = try ExtractPipeline.write(directory: out, name: name, tag: 0, gzipLevel: level == 0 ? nil : level) { output in
                 var sink = output
                 summary = try CPRExtractWriter.write(population: population, request: request, into: &sink)
             }
-            let elapsed = ContinuousClock.now - started
+            let elapsed = RuntimeClock.system.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             var usage = rusage()
             getrusage(Int32(RUSAGE_SELF.rawValue), &usage)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Monitoring
 import SFTPClient
+import Runtime
 import Store
 import UdtraekTesting
 
@@ -34,7 +35,7 @@ struct BenchMonitor: ParsableCommand {
         defer { sshd.stop() }
         let fingerprint = try sshd.hostKeyFingerprint
         let store = try Store(stateDirectory: dir + "/spool")
-        let delivered = Date().addingTimeInterval(-60)
+        let delivered = RuntimeClock.system.date.addingTimeInterval(-60)
         var systems: [ReceiverSystem] = []
         var receivers: [ReceiverMonitoring] = []
         var deliveries: [DeliveryRecord] = []
@@ -60,7 +61,7 @@ struct BenchMonitor: ParsableCommand {
         }
         try store.replaceConfiguration(with: ConfigurationSnapshot(systems: systems,
                                                                    monitoring: MonitoringConfiguration(settings: settings, receivers: receivers)),
-                                       audit: AuditEntry(at: Date(), actor: "bench", action: "config.apply", subject: "bench", detail: ""))
+                                       audit: AuditEntry(at: RuntimeClock.system.date, actor: "bench", action: "config.apply", subject: "bench", detail: ""))
         try store.recordDeliveriesForBenchmark(deliveries)
 
         let monitor = PickupMonitor(store: store, options: MonitorOptions(parallelHosts: parallelHosts))

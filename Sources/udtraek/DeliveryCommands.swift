@@ -106,7 +106,7 @@ struct OutboxCommand: ParsableCommand {
         func run() throws {
             let store = try global.openStore()
             let entry: OutboxEntry
-            switch try store.retry(outboxId: id, now: Date(), isAlive: ProcessOwner.isAlive) {
+            switch try store.retry(outboxId: id, now: RuntimeClock.system.date, isAlive: ProcessOwner.isAlive) {
             case .retried(let e): entry = e
             case .notFound:
                 throw Failure("There is no outbox entry \(id) (see `udtraek outbox list`).")
@@ -115,7 +115,7 @@ struct OutboxCommand: ParsableCommand {
             case .notRetryable(let e):
                 throw Failure("Outbox entry \(id) (\(e.fileName)) is \(e.state.rawValue), not in error; only an entry in error is retried by hand.")
             }
-            try store.audit(AuditEntry(at: Date(), actor: ProcessInfo.processInfo.environment["USER"] ?? "operator",
+            try store.audit(AuditEntry(at: RuntimeClock.system.date, actor: ProcessInfo.processInfo.environment["USER"] ?? "operator",
                                        action: "outbox.retry", subject: "outbox \(id)", detail: entry.fileName))
             print("Outbox entry \(id) (\(entry.fileName)) is ready again.")
         }

@@ -9,6 +9,7 @@ import Foundation
 import Logging
 import Scheduler
 import SFTPClient
+import Runtime
 import Store
 import UdtraekTesting
 
@@ -115,7 +116,7 @@ struct DemoCommand: ParsableCommand {
             step("Schedules (run by `udtraek serve`)")
             for state in schedules {
                 let s = state.schedule
-                let next = (try? ConfiguredSchedule(state).schedule.nextRuns(after: Date(), count: 3)) ?? []
+                let next = (try? ConfiguredSchedule(state).schedule.nextRuns(after: RuntimeClock.system.date, count: 3)) ?? []
                 let zone = TimeZone(identifier: s.timeZone) ?? .gmt
                 print("  \(s.extract): \"\(s.cron)\" \(s.calendar) in \(s.timeZone); next: \(next.map { Format.local($0, zone) }.joined(separator: ", "))")
             }

@@ -241,7 +241,7 @@ struct RunsCommand: ParsableCommand {
         func run() throws {
             let store = try global.openStore()
             let actor = ProcessInfo.processInfo.environment["USER"] ?? "operator"
-            guard let (run, cancelled) = try store.cancelRun(id: id, by: actor, reason: reason, now: Date()) else {
+            guard let (run, cancelled) = try store.cancelRun(id: id, by: actor, reason: reason, now: RuntimeClock.system.date) else {
                 throw Failure("there is no run \(id); see `udtraek runs`")
             }
             guard cancelled else {

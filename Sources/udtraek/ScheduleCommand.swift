@@ -3,6 +3,7 @@ import BusinessCalendar
 import Foundation
 import Scheduler
 import Scheduling
+import Runtime
 import Store
 
 struct ScheduleCommand: ParsableCommand {
@@ -67,7 +68,7 @@ struct ScheduleCommand: ParsableCommand {
                     throw Failure("\(error)")
                 }
             }
-            var start = Date()
+            var start = RuntimeClock.system.date
             if let from {
                 guard let day = CivilDate(iso: from) else { throw ValidationError("--from must be YYYY-MM-DD, got '\(from)'") }
                 var c = Calendar(identifier: .gregorian)
@@ -120,7 +121,7 @@ struct ScheduleCommand: ParsableCommand {
                 let s = state.schedule
                 var next: Date?
                 var problem: String?
-                do { next = try ConfiguredSchedule(state).schedule.nextRun(after: max(Date(), state.createdAt)) } catch {
+                do { next = try ConfiguredSchedule(state).schedule.nextRun(after: max(RuntimeClock.system.date, state.createdAt)) } catch {
                     problem = "\(error)"
                 }
                 return Row(extract: s.extract, cron: s.cron, timeZone: s.timeZone, calendar: s.calendar, overlap: s.overlap,
