@@ -192,7 +192,8 @@ let package = Package(
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                   .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ChangeOrderTests", dependencies: [
-            "ChangeOrders", "AdminAPI", "Monitoring", "Store", "UdtraekConfig", "Delivery", "UdtraekTesting", "SFTPClient", "Runtime",
+            "ChangeOrders", "AdminAPI", "Extracts", "Store", "Delivery", "UdtraekTesting", "SFTPClient", "Runtime",
+            .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

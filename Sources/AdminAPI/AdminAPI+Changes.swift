@@ -62,10 +62,10 @@ extension AdminAPI {
         }
         var at: Date?
         if let text = envelope.at {
-            guard let parsed = RequestedTime.parse(text) else {
-                throw APIProblem(.badRequest, "invalid-time", "at '\(text)' is not a time: \(RequestedTime.help)")
+            switch RequestedTime.read(text) {
+            case .success(let parsed): at = parsed
+            case .failure(let problem): throw APIProblem(.badRequest, "invalid-time", "at: \(problem)")
             }
-            at = parsed
         }
         let submission = ChangeSubmission(system: envelope.system, kind: kind, orderRef: envelope.orderId, at: at,
                                           reason: envelope.reason ?? "", submittedBy: "api:\(context.operatorName ?? "?")",

@@ -147,6 +147,11 @@ public final class WebhookSender: Sendable {
                            "X-Udtraek-Delivery": "\(delivery.id ?? 0)"]
             let status = try await transport.post(url: url, body: body, headers: headers, timeout: policy.timeout)
             return (200..<300).contains(status) ? nil : "\(hook.url) answered HTTP \(status)"
+        } catch let error as URLError {
+            // URLError's own description is a dump of NSError user-info; an operator reads
+            // this in an alarm, so give the transport's sentence and what to check.
+            let reason = (error.userInfo[NSLocalizedDescriptionKey] as? String) ?? error.localizedDescription
+            return "POST \(hook.url) failed: \(reason). Check that the receiver runs and that the URL is right; the delivery will be retried"
         } catch {
             return "\(error)"
         }

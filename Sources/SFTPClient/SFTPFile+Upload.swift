@@ -39,14 +39,20 @@ extension SFTPFile {
         }
         defer { sftp.restoreTimeout() }
         if libssh2_sftp_tell64(handle) != offset { libssh2_sftp_seek64(handle, offset) }
+        // Whether the wait below is cut by the deadline rather than the operation timeout:
+        // then libssh2's timeout *is* the deadline, even when its millisecond timer fires a
+        // hair before `deadline` by this clock.
+        var waitEndsAtDeadline = false
         if let deadline {
             let left = deadline - ContinuousClock.now
             guard left > .zero else { throw deadlineError(offset) }
+            waitEndsAtDeadline = left < sftp.session.options.operationTimeout
             sftp.setTimeout(min(left, sftp.session.options.operationTimeout))
         }
         do {
             try writeAll(bytes)
-        } catch let error as SFTPError where error.code == .timeout && deadline.map({ ContinuousClock.now >= $0 }) == true {
+        } catch let error as SFTPError where error.code == .timeout
+            && (waitEndsAtDeadline || deadline.map({ ContinuousClock.now >= $0 }) == true) {
             throw deadlineError(offset)
         }
     }

@@ -48,7 +48,9 @@ public struct ServerAlgorithms: Sendable, Equatable {
         }
         try fill(5)
         let packetLength = Int(buffer[0]) << 24 | Int(buffer[1]) << 16 | Int(buffer[2]) << 8 | Int(buffer[3])
-        guard packetLength < 65536 else {
+        // RFC 4253 §6: a packet carries at least the padding-length byte and a message
+        // number, and at most 35,000 bytes; a hostile server must not make us trap.
+        guard (2..<65536).contains(packetLength) else {
             throw SFTPError(.handshake, operation: operation, reason: "implausible packet length \(packetLength)")
         }
         try fill(4 + packetLength)

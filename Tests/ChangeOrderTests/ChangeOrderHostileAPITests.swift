@@ -44,6 +44,20 @@ import Testing
                 let reasons = try Self.reasons(response)
                 #expect(reasons.contains { $0.contains("reason 'a\\u{1B}[2Jb' holds the control character U+001B") }, "\(reasons)")
             }
+            // A Copenhagen time in the spring gap is named as such, with the times to use
+            // instead; a huge or control-laden `at` is not echoed back raw.
+            let gap = #"{"system":"modtager","kind":"monitoring","order_id":"Z","at":"2027-03-28 02:30","pattern":"D*","collect_within":"2h"}"#
+            try await client.execute(uri: "/api/v1/changes", method: .post, headers: auth, body: ByteBuffer(string: gap)) { response in
+                #expect(response.status == .badRequest)
+                let body = String(buffer: response.body)
+                #expect(body.contains("does not exist in Europe") && body.contains("2027-03-28 03:00"), "\(body)")
+            }
+            let huge = #"{"system":"modtager","kind":"monitoring","order_id":"Z","at":"\#(String(repeating: "9", count: 10_000))\u0007","pattern":"D*"}"#
+            try await client.execute(uri: "/api/v1/changes", method: .post, headers: auth, body: ByteBuffer(string: huge)) { response in
+                #expect(response.status == .badRequest)
+                let body = String(buffer: response.body)
+                #expect(body.contains("is not a time") && body.utf8.count < 2_000 && !body.contains("\u{7}"), "\(body.prefix(300))")
+            }
             // Still serving.
             try await client.execute(uri: "/api/v1/changes", method: .get, headers: auth) { response in
                 #expect(response.status == .ok)

@@ -1,5 +1,5 @@
 import BusinessCalendar
-import Foundation  // NSLock only
+import Synchronization
 
 /// A synthetic, deterministic KLE subject plan and its quarterly versions.
 ///
@@ -104,24 +104,25 @@ public struct KLEPlan: Sendable {
     }
 }
 
-/// Computed versions, shared by all copies of one `KLEPlan`. A lock rather than an actor:
+/// Computed versions, shared by all copies of one `KLEPlan`. A mutex rather than an actor:
 /// the extract writers are synchronous, and computing is short.
-final class KLEVersionCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var versions: [Int: KLEVersion] = [:]
+final class KLEVersionCache: Sendable {
+    private let versions = Mutex<[Int: KLEVersion]>([:])
 
     /// Version `k` from the cache, or computed by `build` from the newest cached version
     /// before it (nil when there is none). Of what `build` returns, `k`, its predecessor
     /// (change extracts need both) and every eighth version are kept, so memory stays
     /// small even for far dates while any version is at most seven change sets away.
     func version(_ k: Int, build: (KLEVersion?) -> [KLEVersion]) -> KLEVersion {
-        lock.lock()
-        defer { lock.unlock() }
-        if let v = versions[k] { return v }
-        let start = versions.keys.filter { $0 < k }.max().flatMap { versions[$0] }
-        for v in build(start) where v.number >= k - 1 || v.number % 8 == 0 {
-            versions[v.number] = v
+        versions.withLock { versions in
+            if let v = versions[k] { return v }
+            let start = versions.keys.filter { $0 < k }.max().flatMap { versions[$0] }
+            let built = build(start)
+            for v in built where v.number >= k - 1 || v.number % 8 == 0 {
+                versions[v.number] = v
+            }
+            // `build` ends at `k` by contract; its last version is `k` either way.
+            return versions[k] ?? built[built.count - 1]
         }
-        return versions[k]!
     }
 }
