@@ -6,7 +6,7 @@ DEB_PACKAGES := libssh2-1-dev libsqlite3-dev zlib1g-dev openssh-server openssh-c
 BIN := .build/debug/udtraek
 RELEASE_BIN := .build/release/udtraek
 
-.PHONY: all deps build release demo test clean bench-sftp bench-extract bench-monitor bench-gateway gateway-certs
+.PHONY: all deps build release demo test chaos clean bench-sftp bench-extract bench-monitor bench-gateway gateway-certs
 
 all: build
 
@@ -39,6 +39,16 @@ gateway-certs: deps
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## kill -9 of the real `udtraek` at every named crash point (real sshd, real SQLite), resume the
+## work, check nothing is lost, duplicated or partial; prints point x outcome (README "Crash-point harness").
+chaos: deps
+	$(SWIFT) build --build-tests
+	@rm -f .build/chaos-table.txt
+	@UDTRAEK_CHAOS=all UDTRAEK_CHAOS_TABLE=$(CURDIR)/.build/chaos-table.txt $(SWIFT) test --skip-build --filter 'CrashPointTests/everyCrashPoint' 2>&1 \
+	  | tee .build/chaos.log | grep --line-buffered '^chaos: '; status=$${PIPESTATUS[0]}; echo; \
+	  if [ -f .build/chaos-table.txt ]; then cat .build/chaos-table.txt; else tail -40 .build/chaos.log; status=1; fi; \
+	  exit $$status
 
 ## Upload the same 1 GiB file with `udtraek deliver` and OpenSSH's sftp, alternating.
 ## (GNU time measures our peak memory: installed here when missing, needs root.)

@@ -211,6 +211,11 @@ let package = Package(
         .testTarget(name: "HostileInputTests", dependencies: [
             "UdtraekTesting", "UdtraekConfig", "Store", "SFTPClient", "SourceStubs", "BusinessCalendar", "Delivery",
         ]),
+        .testTarget(name: "ChaosTests", dependencies: [
+            "Store", "UdtraekTesting", "SFTPClient", "Runtime",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "UdtraekTesting", "Runtime",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

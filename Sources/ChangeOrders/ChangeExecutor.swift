@@ -55,7 +55,11 @@ public final class ChangeExecutor: Sendable {
         let now = now ?? clock.date
         var report = ExecutionReport()
         report.retiredKeys = try retireEndedOverlaps(now: now)
+        // Crash: ended key overlaps retired; no due order touched.
+        CrashPoint.reach("change.overlaps-retired")
         for order in try store.dueChangeOrders(now: now) {
+            // Crash (loop, `#n`): the n-th due order, nothing of it done.
+            CrashPoint.reach("change.due")
             switch try execute(order, now: now) {
             case .completed?: report.completed.append(order.id ?? 0)
             case .failed?: report.failed.append(order.id ?? 0)
@@ -83,12 +87,16 @@ public final class ChangeExecutor: Sendable {
                 return try fail(order, what: "it can no longer be carried out: \(reasons.joined(separator: "; ")); nothing was changed",
                                 rollback: nil, now: now, reasons: reasons)
             }
+            // Crash: the order is planned; the system's settings unchanged.
+            CrashPoint.reach("change.before-apply")
             let carried = try store.carryOutChange(
                 orderId: id, previous: snapshot, application: application,
                 receipt: ChangeReceipt(at: now, kind: .carriedOut, detail: "carried out at \(now.formatted(.iso8601)): \(Self.summary(order, application))"),
                 audit: AuditEntry(at: now, actor: actor, action: "change.carried-out", subject: subject,
                                   detail: Self.summary(order, application) + why),
                 now: now)
+            // Crash: the settings are changed and the order `carried-out` (one transaction); not verified.
+            CrashPoint.reach("change.after-apply")
             guard carried else { return nil }
             order.previous = snapshot
             order.state = .carriedOut
@@ -99,8 +107,12 @@ public final class ChangeExecutor: Sendable {
         }
         let logins = try store.configuration().monitoring.settings.logins
         do {
+            // Crash: carried out, about to verify against the receiver.
+            CrashPoint.reach("change.before-verify")
             let detail = try probe.verify(ProbeInput(kind: order.kind, system: after.system, monitoring: after.monitoring,
                                                      logins: logins, overlap: after.overlap))
+            // Crash: verified, the verification not yet recorded.
+            CrashPoint.reach("change.verified")
             var completion = "completed"
             if order.kind == .sshKey, let overlap = after.overlap {
                 completion += "; the previous key \(overlap.oldPrivateKeyPath) stays the fallback until \(overlap.retireAt.formatted(.iso8601)), then it is retired"
@@ -109,8 +121,12 @@ public final class ChangeExecutor: Sendable {
                 ChangeReceipt(at: now, kind: .verified, detail: detail),
                 ChangeReceipt(at: now, kind: .completed, detail: completion),
             ], audits: [AuditEntry(at: now, actor: actor, action: "change.completed", subject: subject, detail: detail + why)], now: now)
+            // Crash: the order is `completed` with its receipts and audit row.
+            CrashPoint.reach("change.completed")
             logger.notice("change order \(id) completed", metadata: ["change.system": "\(order.system)"])
             try ChangeIncident.resolveEarlier(order, store: store, logger: logger, now: now)
+            // Crash: earlier incidents of the system resolved.
+            CrashPoint.reach("change.incidents-resolved")
             return .completed
         } catch {
             return try fail(order, what: "verification failed: \(error)", rollback: order.previous, now: now)

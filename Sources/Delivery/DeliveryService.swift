@@ -106,6 +106,8 @@ public final class DeliveryService: Sendable {
         var sessions = SessionCache()
         var records: [DeliveryRecord] = []
         while records.count < limit, !shouldStop() {
+            // Crash (loop, `#n`): n-1 entries attempted, the next not yet claimed.
+            CrashPoint.reach("outbox.before-claim")
             let claimed: OutboxEntry?
             do { claimed = try store.claimNextDue(now: clock.date, system: system, owner: ProcessOwner.current,
                                                   isAlive: ProcessOwner.isAlive) } catch {
@@ -129,6 +131,7 @@ public final class DeliveryService: Sendable {
 
     /// One attempt for a claimed entry; never throws, the outcome is in the record.
     func attempt(_ claimed: OutboxEntry, sessions: inout SessionCache) -> DeliveryRecord {
+        // Crash: the outbox row is `delivering` with this (now dead) process as its owner.
         CrashPoint.reach("delivery.claimed")
         var entry = claimed
         let started = clock.date
@@ -143,6 +146,8 @@ public final class DeliveryService: Sendable {
                                     transferUUID: transferUUID, startedAt: started)
         do {
             record = try store.startDelivery(record)
+            // Crash: a `running` delivery row, which the next process settles as failed.
+            CrashPoint.reach("delivery.row-started")
             guard let system = try store.system(named: entry.system) else {
                 throw DeliveryError(.unknownSystem, operation: "delivering \(entry.fileName)",
                                     reason: "the system '\(entry.system)' is no longer configured")
@@ -159,6 +164,8 @@ public final class DeliveryService: Sendable {
             }
             let settings = self.settings
             let sftp = try sessions.session(for: system) { try self.openSession(system) }
+            // Crash: logged in to the receiver, nothing written.
+            CrashPoint.reach("delivery.session-open")
             let platform = try store.platformSettings()
             let request = UploadRequest(localPath: entry.localPath, fileName: entry.fileName, inboxPath: system.inboxPath,
                                         attemptTag: "\(entry.id ?? 0)", policy: system.existingTarget,
@@ -187,9 +194,15 @@ public final class DeliveryService: Sendable {
             entry.sha256 = result.sha256
             entry.lastError = nil
             entry.updatedAt = clock.date
+            // Crash: the file and its .metadata are in place; the rows still say `delivering`/`running`.
+            CrashPoint.reach("delivery.before-record")
             try store.finishAttempt(entry: entry, delivery: record)
+            // Crash: the outbox and delivery rows say delivered; the Spool/ file is still there.
+            CrashPoint.reach("delivery.after-record")
             DeliveryMetrics.record(record)
             if entry.ownedBySpool { try? FileManager.default.removeItem(atPath: entry.localPath) }
+            // Crash: delivered and the Spool/ file removed (loop, `#n` for the n-th file).
+            CrashPoint.reach("delivery.spool-removed")
             log.info("delivered", metadata: ["delivery.bytes": "\(result.bytes)", "delivery.ms": "\(record.durationMs ?? 0)"])
         } catch {
             let failure = error as? DeliveryError ?? (error as? SFTPError).map(DeliveryError.init)

@@ -78,46 +78,69 @@ public enum InboxUpload {
                 throw SFTPError(.stat, operation: "checking the inbox \(request.directory) on \(sftp.endpoint)",
                                 reason: "the folder does not exist", hint: "Check the system's inbox path")
             }
-            if request.policy == .refuse, try sftp.stat(request.finalPath) != nil {
-                throw targetExists(request, sftp)
+            // Crash: the inbox is checked, nothing written.
+            CrashPoint.reach("upload.inbox-checked")
+            if let existing = try sftp.stat(request.finalPath) {
+                // An earlier attempt of this delivery that died after its rename finished
+                // the receiver's side already: settle it, never upload a second copy.
+                if let earlier = try EarlierUpload.recognise(request, existing: existing, over: sftp, metadata: metadata) {
+                    return earlier
+                }
+                if request.policy == .refuse { throw targetExists(request, sftp) }
             }
             // Leftovers of an interrupted attempt of this same delivery.
             try sftp.removeIfPresent(request.temporaryPath)
             try sftp.removeIfPresent(request.temporaryMetadataPath)
 
             let file = try sftp.open(request.temporaryPath, write: true, exclusive: true)
+            // Crash: an empty temporary (dot-name, hidden from receivers) in the inbox.
+            CrashPoint.reach("upload.temp-opened")
+            // Crash (loop, `#n`): after the n-th chunk was acknowledged; the last `#n` is
+            // after the last byte.
+            let chunkSent: (UInt64) -> Void = { sent in
+                CrashPoint.reach("upload.chunk-sent")
+                progress?(sent)
+            }
             let sent: UInt64
             let fsynced: Bool
             do {
                 let helpers = request.sessions > 1 && expectedSize >= request.parallelThreshold
                     ? siblings(of: sftp, count: request.sessions - 1, path: request.temporaryPath) : []
                 if helpers.isEmpty {
-                    sent = try file.upload(chunkSize: request.chunkSize, deadline: deadline, progress: progress) {
+                    sent = try file.upload(chunkSize: request.chunkSize, deadline: deadline, progress: chunkSent) {
                         try reader.read(into: $0)
                     }
                 } else {
                     defer { helpers.forEach { try? $0.file.close(); $0.sftp.close() } }
                     sent = try StripedUpload.run(reader: reader, files: [file] + helpers.map(\.file), executor: executor,
-                                                 blockSize: request.chunkSize, deadline: deadline, progress: progress)
+                                                 blockSize: request.chunkSize, deadline: deadline, progress: chunkSent)
                     // Every helper's writes are acknowledged; closing their handles before the
                     // fsync below means the server has no write of this file outstanding.
                     for helper in helpers { try helper.file.close() }
                 }
+                // Crash: every byte sent, not flushed on the server.
+                CrashPoint.reach("upload.before-fsync")
                 fsynced = try file.fsyncIfSupported()
+                // Crash: flushed, the handle still open.
+                CrashPoint.reach("upload.after-fsync")
                 try file.close()
+                // Crash: the temporary is complete and closed.
+                CrashPoint.reach("upload.closed")
             } catch {
                 try? file.close()
                 throw error
             }
             let sha = reader.sha256Hex
             try verify(request, sftp: sftp, sent: sent, expectedSize: expectedSize, sha: sha)
+            // Crash: the size on the server is verified; still under the temporary name.
+            CrashPoint.reach("upload.verified")
 
             try moveIntoPlace(from: request.temporaryPath, to: request.finalPath, displaced: request.displacedPath,
                               request: request, sftp: sftp)
-            let document = metadata(sha, Int64(sent))
-            try sftp.writeFile(request.temporaryMetadataPath, contents: Array(document.xml.utf8), exclusive: true)
-            try moveIntoPlace(from: request.temporaryMetadataPath, to: request.metadataPath,
-                              displaced: request.displacedMetadataPath, request: request, sftp: sftp)
+            // Crash: the file is under its final name without its .metadata; the retry
+            // recognises it (`EarlierUpload`).
+            CrashPoint.reach("upload.after-rename")
+            try writeMetadata(metadata(sha, Int64(sent)), request: request, sftp: sftp)
             return UploadResult(remotePath: request.finalPath, bytes: Int64(sent), sha256: sha, fsynced: fsynced)
         } catch {
             // Best effort: the connection may be gone, in which case the next attempt of
@@ -127,6 +150,18 @@ public enum InboxUpload {
             if let e = error as? SFTPError { throw DeliveryError(e) }
             throw error
         }
+    }
+
+    /// Writes the .metadata under its temporary name and renames it into place.
+    static func writeMetadata(_ document: MetadataDocument, request: UploadRequest, sftp: SFTPSession) throws {
+        try sftp.removeIfPresent(request.temporaryMetadataPath)
+        try sftp.writeFile(request.temporaryMetadataPath, contents: Array(document.xml.utf8), exclusive: true)
+        // Crash: the .metadata is complete under its temporary (hidden) name.
+        CrashPoint.reach("upload.metadata-written")
+        try moveIntoPlace(from: request.temporaryMetadataPath, to: request.metadataPath,
+                          displaced: request.displacedMetadataPath, request: request, sftp: sftp)
+        // Crash: file and .metadata both in place; the rows not yet recorded.
+        CrashPoint.reach("upload.metadata-renamed")
     }
 
     /// Up to `count` more sessions with `path` open for writing; fewer (or none) when the

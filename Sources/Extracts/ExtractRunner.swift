@@ -115,6 +115,8 @@ public final class ExtractRunner: Sendable {
     @discardableResult
     public func execute(_ claimed: ExtractRun, progress: ((ExtractProgress) -> Void)? = nil,
                         isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> ExtractRun {
+        // Crash: the run row is `running` with this (now dead) process as its owner.
+        CrashPoint.reach("extract.claimed")
         var run = claimed
         let name = run.extract
         guard let definition = try store.extractDefinition(named: name) else {
@@ -137,6 +139,8 @@ public final class ExtractRunner: Sendable {
             logger.warning("extract refused", metadata: ["extract.name": "\(name)", "error": "\(error.message)"])
             throw error
         }
+        // Crash: everything checked, nothing written yet.
+        CrashPoint.reach("extract.prepared")
         let clock = self.clock
         let started = clock.now
         do {
@@ -165,7 +169,11 @@ public final class ExtractRunner: Sendable {
                                     routing: RoutingInfo(infRef: definition.source.service, recipientAuthority: definition.municipality,
                                                          transactionId: "\(name)/\(run.id!)"),
                                     agreementUUID: plan.agreement.uuid)
+            // Crash: the file is complete and durable in Spool/, its run row still `running`.
+            CrashPoint.reach("extract.before-commit")
             (run, _) = try store.commitProduced(run: run, entry: entry)
+            // Crash: the run row is `produced` and its outbox row `ready`, in one transaction.
+            CrashPoint.reach("extract.after-commit")
             logger.info("extract produced", metadata: [
                 "extract.name": "\(name)", "extract.run": "\(run.id!)", "extract.file": "\(plan.fileName)",
                 "extract.bytes": "\(file.fileBytes)", "extract.records": "\(counts.records)",
@@ -198,6 +206,8 @@ public final class ExtractRunner: Sendable {
     public func recoverAtStartup() throws -> [String] {
         var report: [String] = []
         let settled = try store.settleInterruptedRuns(now: now(), isAlive: RunOwner.isAlive)
+        // Crash: dead runs settled, leftovers in Spool/ not yet removed.
+        CrashPoint.reach("recovery.runs-settled")
         for run in settled.failed {
             report.append("run \(run.id ?? 0) of \(run.extract) was interrupted; marked failed")
         }
@@ -215,6 +225,8 @@ public final class ExtractRunner: Sendable {
             if let runId, active.contains(runId) { continue }
             if name.hasPrefix(".tmp-") || !referenced.contains(path) {
                 try? FileManager.default.removeItem(atPath: path)
+                // Crash (loop): some leftovers removed, others not yet.
+                CrashPoint.reach("recovery.leftover-removed")
                 report.append("removed leftover \(path)")
             }
         }

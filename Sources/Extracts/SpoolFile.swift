@@ -4,6 +4,7 @@ import Glibc
 import Crypto
 import Foundation
 import Gzip
+import Runtime
 import SourceStubs
 
 /// A file being written into Spool/: under a temporary dot-name until `commit` has
@@ -23,6 +24,8 @@ final class SpoolFile {
         guard fd >= 0 else {
             throw ExtractError(.spool, "cannot create \(temporaryPath): \(String(cString: strerror(errno))); check that the state directory is writable")
         }
+        // Crash: an empty temporary name in Spool/, removed at start-up.
+        CrashPoint.reach("spool.temp-created")
     }
 
     deinit {
@@ -34,6 +37,8 @@ final class SpoolFile {
 
     func write(_ chunk: UnsafeRawBufferPointer) throws(ExtractError) {
         guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+        // Crash (loop, `#n`): a temporary holding n-1 compressed chunks.
+        CrashPoint.reach("spool.chunk-write")
         hasher.update(bufferPointer: chunk)
         var done = 0
         while done < chunk.count {
@@ -49,9 +54,13 @@ final class SpoolFile {
 
     /// fsync the file, rename it into place, fsync the directory; returns the SHA-256.
     func commit() throws(ExtractError) -> String {
+        // Crash: the whole file written but not flushed, still under its temporary name.
+        CrashPoint.reach("spool.before-fsync")
         guard fsync(fd) == 0 else {
             throw ExtractError(.spool, "flushing \(temporaryPath) failed: \(String(cString: strerror(errno)))")
         }
+        // Crash: flushed, still temporary.
+        CrashPoint.reach("spool.after-fsync")
         close(fd)
         fd = -1
         guard rename(temporaryPath, finalPath) == 0 else {
@@ -59,8 +68,12 @@ final class SpoolFile {
             unlink(temporaryPath)
             throw ExtractError(.spool, "renaming \(temporaryPath) failed: \(why)")
         }
+        // Crash: a complete file under its final Spool/ name that no outbox row points at.
+        CrashPoint.reach("spool.after-rename")
         let dir = open((finalPath as NSString).deletingLastPathComponent, O_RDONLY | O_DIRECTORY)
         if dir >= 0 { fsync(dir); close(dir) }
+        // Crash: the rename is durable; still no outbox row.
+        CrashPoint.reach("spool.after-dir-fsync")
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
@@ -90,6 +103,8 @@ public final class ExtractOutput: ByteSink {
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         if isCancelled() { throw ExtractError(.cancelled, "the extract was stopped before it was complete") }
+        // Crash (loop, `#1` the start of the source read, `#n` its middle).
+        CrashPoint.reach("extract.source-chunk")
         textBytes += Int64(bytes.count)
         if let gzip { try gzip.write(bytes) } else { try file.write(bytes) }
     }
@@ -122,7 +137,11 @@ public enum ExtractPipeline {
         let file = try SpoolFile(directory: directory, name: name, runId: tag)
         let output = try ExtractOutput(file: file, gzipLevel: gzipLevel, isCancelled: isCancelled)
         try produce(output)
+        // Crash: the source is read to its end; gzip still holds its last block.
+        CrashPoint.reach("extract.source-done")
         try output.finish()
+        // Crash: gzip finished (trailer written) into the temporary.
+        CrashPoint.reach("extract.gzip-finished")
         let sha = try file.commit()
         return ExtractFile(path: file.finalPath, sha256: sha, textBytes: output.textBytes, fileBytes: file.bytes)
     }

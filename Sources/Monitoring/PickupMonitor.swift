@@ -137,7 +137,11 @@ public final class PickupMonitor: Sendable {
         let systems = Dictionary(config.systems.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let notifier = AlarmNotifier(webhooks: monitoring.settings.webhooks, logger: logger)
 
+        // Crash: a pass began; nothing read from the inboxes.
+        CrashPoint.reach("monitor.pass-started")
         report.tracked = try trackNewDeliveries(monitoring, now: now)
+        // Crash: new deliveries are tracked as pickups (their own transaction).
+        CrashPoint.reach("monitor.tracked")
         let active = try store.activePickups()
         report.watched = active.count
 
@@ -157,12 +161,20 @@ public final class PickupMonitor: Sendable {
         report.inboxes = targets.count
         let poller = InboxPoller(sessions: sessions, parallelHosts: options.parallelHosts, executor: executor)
         let listings = poller.list(Array(targets.values))
+        // Crash: the inboxes are listed; nothing decided.
+        CrashPoint.reach("monitor.listed")
         report.unreachable = listings.values.filter { $0.error != nil }.map(\.system).sorted()
 
         var changed: [PickupRecord] = []
         var alarmChanges: [AlarmChange] = []
         var expiring: [PickupRecord] = []
         for pickup in active {
+            // Retention began removing it in a pass that did not finish: finish that
+            // (removing again is harmless), whatever the inbox shows now.
+            if pickup.removedAt != nil {
+                expiring.append(pickup)
+                continue
+            }
             let observation = observe(pickup, listings[pickup.system], monitoring.receiver(pickup.system), now: now)
             var machine = PickupStateMachine(state: pickup.state, times: PickupTimes(warnAt: pickup.warnAt, deadline: pickup.deadline,
                                                                                      expiresAt: pickup.expiresAt))
@@ -201,7 +213,14 @@ public final class PickupMonitor: Sendable {
             removals.append((target, [pickup.remotePath, pickup.remotePath + ".metadata"]))
             removable.append(pickup)
         }
+        // Crash: files past retention are chosen; none marked, none removed.
+        if !removals.isEmpty { CrashPoint.reach("retention.before-remove") }
+        try store.markRetentionStarted(removable.filter { $0.removedAt == nil }.compactMap(\.id), now: now)
+        // Crash: marked as being removed by retention; the files still there.
+        if !removals.isEmpty { CrashPoint.reach("retention.marked") }
         let removed = removals.isEmpty ? [:] : poller.remove(removals)
+        // Crash: the files are gone from the inbox; no pickup row, audit row or alarm says so.
+        if !removals.isEmpty { CrashPoint.reach("retention.after-remove") }
         for pickup in removable {
             let outcome = removed[pickup.system] ?? [:]
             let failures = [pickup.remotePath, pickup.remotePath + ".metadata"].compactMap { outcome[$0] ?? "not attempted" }
@@ -229,8 +248,12 @@ public final class PickupMonitor: Sendable {
         alarmChanges += try deliveryFailures(settings: monitoring.settings, openAlarms: openAlarms, now: now)
         alarmChanges += AlarmPlanner.reminders(openAlarms, now: now)
 
+        // Crash: everything decided; the pickup rows, audit rows and alarms not yet written.
+        CrashPoint.reach("monitor.before-record")
         report.notices = try store.applyMonitorPass(pickups: changed, statuses: statuses, alarms: alarmChanges, audits: audits,
                                                     now: now, notify: { notifier.webhookRows($0) })
+        // Crash: pickups, the retention audit row and the alarm (with its webhook rows) committed together.
+        CrashPoint.reach("monitor.after-record")
         report.notices.forEach(notifier.log)
         let stillActive = try store.activePickups()
         metrics.update(active: stillActive, openAlarms: try store.alarms(openOnly: true, limit: 1_000_000), now: now)

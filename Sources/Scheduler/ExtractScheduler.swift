@@ -87,14 +87,20 @@ public final class ExtractScheduler: Service, Sendable {
                 let configured = try ConfiguredSchedule(state)
                 var wakeUp: Date?
                 var problem: String?
+                // Crash: about to decide the slots of this schedule.
+                CrashPoint.reach("scheduler.before-decide")
                 let recorded = try store.recordScheduleDecisions(extract: extract, now: now, isAlive: RunOwner.isAlive) {
                     current, running, queued in
+                    // Crash: inside the transaction that records the slot and requests its run (rolled back).
+                    CrashPoint.reach("scheduler.deciding")
                     let planner = try ConfiguredSchedule(current).planner
                     let plan = planner.plan(now: now, lastHandledSlot: current.lastHandledSlot, runInFlight: running, runQueued: queued)
                     wakeUp = plan.nextWakeUp
                     problem = plan.nextWakeUpError?.message
                     return (configured.records(for: plan.decisions), plan.lastHandledSlot)
                 }
+                // Crash: the slots, their run requests and the last handled slot are committed.
+                CrashPoint.reach("scheduler.slot-recorded")
                 for (decision, request) in recorded {
                     if decision.outcome == SlotOutcomeName.missed, configured.planner.catchUp == .skipToNext {
                         notProduced?(extract, decision.slotAt, "slot \(decision.localTime) was missed while the service was down (catch_up: skip-to-next)")
@@ -122,6 +128,8 @@ public final class ExtractScheduler: Service, Sendable {
                 s.stopping || s.inFlight.count >= maxConcurrentRuns ? nil : Set(s.inFlight.keys)
             }
             guard let busy else { break }
+            // Crash (loop): about to claim the next queued run.
+            CrashPoint.reach("scheduler.before-claim")
             let claimed: ExtractRun?
             do {
                 claimed = try store.claimNextRun(owner: RunOwner.current, now: clock.date, excluding: busy, isAlive: RunOwner.isAlive)
@@ -130,6 +138,8 @@ public final class ExtractScheduler: Service, Sendable {
                 break
             }
             guard let run = claimed else { break }
+            // Crash: the run is claimed (`running`, owned by this process), not started.
+            CrashPoint.reach("scheduler.run-claimed")
             // Registered under the lock the task must take to deregister, so it cannot
             // finish before it is tracked.
             state.withLock { s in
@@ -175,6 +185,8 @@ public final class ExtractScheduler: Service, Sendable {
                          metadata: ["extract.name": "\(run.extract)", "extract.run": "\(run.id ?? 0)"])
             finished = run.id.flatMap { try? store.run(id: $0) }
         }
+        // Crash: the run ended (its outcome is recorded by the runner).
+        CrashPoint.reach("scheduler.run-finished")
         if let finished {
             Counter(label: "udtraek_extract_runs_total", dimensions: [("extract", run.extract), ("outcome", finished.state.rawValue)])
                 .increment()

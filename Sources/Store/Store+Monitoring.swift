@@ -60,6 +60,19 @@ extension Store {
     }
 
     /// Pickups still being watched (not collected, expired or replaced).
+    /// Marks pickups whose files retention is about to remove (`removed_at` set, state
+    /// unchanged), before anything is removed: a pass that dies between the removal and
+    /// its record finds the mark, and the next pass settles the pickup as expired by
+    /// retention (audit row, alarm) instead of taking the missing file for a collection.
+    public func markRetentionStarted(_ ids: [Int64], now: Date) throws {
+        guard !ids.isEmpty else { return }
+        try write("marking files retention removes") { db in
+            for id in ids {
+                try db.execute(sql: "UPDATE pickup SET removed_at = ? WHERE id = ? AND removed_at IS NULL", arguments: [now, id])
+            }
+        }
+    }
+
     public func activePickups() throws -> [PickupRecord] {
         try read("reading watched files") { db in
             try PickupRecord.filter(["awaiting", "warning", "overdue"].contains(Column("state")))

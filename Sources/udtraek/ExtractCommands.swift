@@ -132,6 +132,8 @@ struct ExtractCommand: ParsableCommand {
                 }
             }
             var delivery: DeliveryRecord?
+            // Crash: produced and queued; this command's own delivery not started.
+            CrashPoint.reach("extract.before-deliver")
             if !noDeliver, let outbox = run.outboxId {
                 let service = DeliveryService(store: store, logger: Logger(label: "udtraek.deliver"), clock: clock)
                 delivery = try await blocking.run { try service.deliverNow(outboxId: outbox) }

@@ -63,6 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
                 + store.recoverInterruptedDeliveries(now: clock.date, isAlive: ProcessOwner.isAlive).map { "delivery of \($0.fileName) to \($0.system) was interrupted; queued again" }
         }
         for line in recovered { logger.notice("\(line)") }
+        // Crash: interrupted runs and deliveries settled, Spool/ cleaned.
+        CrashPoint.reach("serve.recovered")
         lock.downgrade()
         defer { withExtendedLifetime(lock) {} }
 
@@ -81,12 +83,20 @@ struct ServeCommand: AsyncParsableCommand {
                                       poll: .clampedSeconds(poll), clock: clock, logger: Logger(label: "udtraek.delivery"))
         if once {
             try await scheduler.runOnce()
+            // Crash: due slots decided and their runs produced.
+            CrashPoint.reach("serve.scheduled")
             let changed = try await changes.executor.runDue()
             logger.notice("change orders: completed \(changed.completed), failed \(changed.failed), old keys retired \(changed.retiredKeys)")
+            // Crash: due change orders carried out.
+            CrashPoint.reach("serve.changes-done")
             try await delivery.deliverDue()
+            // Crash: the due outbox entries delivered.
+            CrashPoint.reach("serve.delivered")
             let pass = try await monitor.runPass()
             monitor.close()
             let sent = try await webhooks.sendDue()
+            // Crash: the monitor pass and its webhooks done.
+            CrashPoint.reach("serve.monitored")
             logger.notice("monitor pass: \(pass.watched) files watched; \(sent) webhooks sent")
             return
         }
