@@ -165,7 +165,8 @@ public final class ExtractRunner: Sendable {
                                     routing: RoutingInfo(infRef: definition.source.service, recipientAuthority: definition.municipality,
                                                          transactionId: "\(name)/\(run.id!)"),
                                     agreementUUID: plan.agreement.uuid)
-            (run, _) = try store.commitProduced(run: run, entry: entry)
+            // The file is complete in Spool/: its commit waits out another process's lock.
+            (run, _) = try store.persisting { try store.commitProduced(run: run, entry: entry) }
             logger.info("extract produced", metadata: [
                 "extract.name": "\(name)", "extract.run": "\(run.id!)", "extract.file": "\(plan.fileName)",
                 "extract.bytes": "\(file.fileBytes)", "extract.records": "\(counts.records)",
@@ -180,7 +181,7 @@ public final class ExtractRunner: Sendable {
             throw error
         } catch {
             let failure = (error as? ExtractError) ?? ExtractError(.source, "producing \(name) failed: \(error)")
-            try? finish(&run, .failed, failure)
+            try? store.persisting { try finish(&run, .failed, failure) }
             throw failure
         }
     }
