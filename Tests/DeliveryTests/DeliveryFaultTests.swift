@@ -114,7 +114,7 @@ import Glibc
 
             // The new key is pinned (config apply): the held files go out, without a restart.
             fx.systems[0].hostKeyFingerprints = [offered]
-            try fx.apply()
+            try fx.apply(at: time.date)
             #expect(try fx.store.auditLog(action: "outbox.released").first?.detail.hasPrefix("2 file(s)") == true)
             let released = service.deliverDue()
             #expect(released.map(\.outcome) == [.delivered, .delivered], "\(released.map { $0.error ?? "" })")
