@@ -12,7 +12,7 @@ import Glibc
     /// services meet the lock, log the clear error (which file, which lock) and go on; no
     /// service ends the process; the file that came due during the lock is delivered once
     /// it is released, without a restart.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell to hold the lock"))
+    @Test(.enabled(if: DatabaseLockHolder.isAvailable, "needs the sqlite3 shell (/usr/bin/sqlite3) to hold the lock"))
     func serveKeepsRunningThroughA30SecondLockAndDeliversAfterIt() async throws {
         try await ServeFixture.with { fx in
             try await fx.withReceiver { _, inbox in
@@ -24,9 +24,7 @@ import Glibc
                 // A file due in two seconds, then the lock: it comes due while serve cannot write.
                 _ = try fx.enqueue("D261124.L000902", size: 20_000, store: store, dueAt: Date().addingTimeInterval(2))
                 let flag = fx.directory + "/locked"
-                let holder = try ChildProcess(executable: "/usr/bin/sqlite3",
-                                              arguments: [store.path, "BEGIN IMMEDIATE;", ".shell touch \(flag)", ".shell sleep 30", "COMMIT;"],
-                                              logPath: fx.directory + "/sqlite3.log")
+                let holder = try DatabaseLockHolder.start(database: store.path, seconds: 30, flag: flag, logPath: fx.directory + "/sqlite3.log")
                 defer { holder.stop(signal: SIGKILL) }
                 #expect(await eventually { FileManager.default.fileExists(atPath: flag) }, "the sqlite3 shell never took the lock")
                 #expect(await eventually { fx.log.contains("the state database \(store.path) is locked by another process") }, "\(fx.log)")

@@ -128,7 +128,7 @@ import Glibc
     /// Another process (the sqlite3 shell) holds the state database's write lock for 30 s.
     /// A write waits the bounded busy timeout and fails naming the lock and the file; the
     /// delivery worker keeps running, loses nothing, and delivers once the lock is gone.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell to hold the lock"))
+    @Test(.enabled(if: DatabaseLockHolder.isAvailable, "needs the sqlite3 shell (/usr/bin/sqlite3) to hold the lock"))
     func databaseLockedByAnotherProcessFor30Seconds() async throws {
         try await offThePool {
             let fx = try DeliveryFixture()
@@ -137,9 +137,7 @@ import Glibc
             let service = fx.service(clock: time.clock)
             let queued = try Self.backlog(fx, service, count: 1)
             let flag = fx.directory + "/locked"
-            let holder = try ChildProcess(executable: "/usr/bin/sqlite3",
-                                          arguments: [fx.store.path, "BEGIN IMMEDIATE;", ".shell touch \(flag)", ".shell sleep 30", "COMMIT;"],
-                                          logPath: fx.directory + "/sqlite3.log")
+            let holder = try DatabaseLockHolder.start(database: fx.store.path, seconds: 30, flag: flag, logPath: fx.directory + "/sqlite3.log")
             defer { holder.stop(signal: SIGKILL) }
             #expect(await eventually { FileManager.default.fileExists(atPath: flag) }, "the sqlite3 shell never took the lock")
 

@@ -13,7 +13,7 @@ import Glibc
 /// (outbox entry and run row together) waits the lock out instead of leaving the run
 /// `running` under a live process, which only a restart would settle.
 @Suite struct ExtractLockTests {
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell to hold the lock"))
+    @Test(.enabled(if: DatabaseLockHolder.isAvailable, "needs the sqlite3 shell (/usr/bin/sqlite3) to hold the lock"))
     func aLockHeldDuringTheExtractIsWaitedOutAndTheRunIsProduced() async throws {
         try await offThePool {
             let fx = try ExtractFixture(ExtractFixture.config(persons: 200_000))
@@ -25,9 +25,7 @@ import Glibc
             // The lock is taken the moment the extract starts writing its file, and held 30 s.
             let watch = try ConditionWatch(within: .seconds(120), { fx.spoolFiles.contains { $0.hasPrefix(".tmp-") } }, then: {
                 holder.withLock {
-                    $0 = try? ChildProcess(executable: "/usr/bin/sqlite3",
-                                           arguments: [database, "BEGIN IMMEDIATE;", ".shell touch \(flag)", ".shell sleep 30", "COMMIT;"],
-                                           logPath: log)
+                    $0 = try? DatabaseLockHolder.start(database: database, seconds: 30, flag: flag, logPath: log)
                 }
             })
             let run = try fx.runner().run("kbh-status", date: fx.today)
