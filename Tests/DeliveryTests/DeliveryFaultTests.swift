@@ -112,10 +112,23 @@ import Glibc
             let alarm = try #require(try fx.store.alarms(openOnly: true).first { $0.kind == .deliveryFailing })
             #expect(alarm.system == "modtager" && alarm.summary.contains("host key for modtager changed"), "\(alarm.summary)")
 
-            // The new key is pinned (config apply): the held files go out, without a restart.
+            // A wrong key is pinned first: the files are released, the alarm resolves, they
+            // are refused again, and the operator is told again (a new alarm, not one
+            // deduplicated against the resolved one).
+            try SSHKeys.generate(.ed25519, at: fx.directory + "/wrong_host_key")
+            fx.systems[0].hostKeyFingerprints = [try SSHKeys.fingerprint(publicKeyPath: fx.directory + "/wrong_host_key.pub")]
+            try fx.apply(at: time.date)
+            try monitor.runPassBlocking()
+            #expect(try fx.store.alarm(id: alarm.id!)?.isOpen == false)
+            #expect(service.deliverDue().map(\.errorCode) == ["sftp.hostKeyMismatch", "sftp.hostKeyMismatch"])
+            try monitor.runPassBlocking()
+            let again = try #require(try fx.store.alarms(openOnly: true).first { $0.kind == .deliveryFailing }, "refused again, not alarmed again")
+            #expect(again.id != alarm.id)
+
+            // The right key is pinned (config apply): the held files go out, without a restart.
             fx.systems[0].hostKeyFingerprints = [offered]
             try fx.apply(at: time.date)
-            #expect(try fx.store.auditLog(action: "outbox.released").first?.detail.hasPrefix("2 file(s)") == true)
+            #expect(try fx.store.auditLog(action: "outbox.released").map(\.detail).allSatisfy { $0.hasPrefix("2 file(s)") })
             let released = service.deliverDue()
             #expect(released.map(\.outcome) == [.delivered, .delivered], "\(released.map { $0.error ?? "" })")
             let names = queued.map(\.fileName)
