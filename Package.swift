@@ -188,7 +188,7 @@ let package = Package(
             "AdminAPI", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting", "SFTPClient", "Runtime", "BusinessCalendar",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Store", "UdtraekConfig", "UdtraekTesting", "Runtime",
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Monitoring", "Store", "UdtraekConfig", "UdtraekTesting", "Runtime",
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                   .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ChangeOrderTests", dependencies: [

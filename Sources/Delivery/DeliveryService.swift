@@ -196,7 +196,8 @@ public final class DeliveryService: Sendable {
             entry.updatedAt = clock.date
             // Crash: the file and its .metadata are in place; the rows still say `delivering`/`running`.
             CrashPoint.reach("delivery.before-record")
-            try store.finishAttempt(entry: entry, delivery: record)
+            // The file is in the inbox: its outcome waits out another process's lock.
+            try store.persisting { try store.finishAttempt(entry: entry, delivery: record) }
             // Crash: the outbox and delivery rows say delivered; the Spool/ file is still there.
             CrashPoint.reach("delivery.after-record")
             DeliveryMetrics.record(record)
@@ -222,7 +223,7 @@ public final class DeliveryService: Sendable {
                 entry.state = .error
                 log.error("delivery failed, needs an operator", metadata: ["error": "\(failure)"])
             }
-            do { try store.finishAttempt(entry: entry, delivery: record) } catch {
+            do { try store.persisting { try store.finishAttempt(entry: entry, delivery: record) } } catch {
                 log.critical("cannot record the delivery outcome: \(error)")
             }
             DeliveryMetrics.record(record)
@@ -248,7 +249,14 @@ public final class DeliveryService: Sendable {
             options.fallbackPrivateKeyPath = overlap.oldPrivateKeyPath
             options.fallbackPassphrase = try? keyPassphrase(overlap.oldPassphraseSource, of: "the previous key passphrase of \(system.name)")
         }
-        return try SSHSession(options: options, logger: logger).sftp()
+        do {
+            return try SSHSession(options: options, logger: logger).sftp()
+        } catch var mismatch as SFTPError where mismatch.code == .hostKeyMismatch {
+            // Said in the receiver's terms: which system, which key was pinned, which came.
+            mismatch.reason = "the host key for \(system.name) changed: pinned \(system.hostKeyFingerprints.joined(separator: ", ")), got \(mismatch.offeredHostKey ?? "(none)")"
+            mismatch.hint = "Nothing was sent. If the receiver changed its key on purpose, confirm the new fingerprint with its operator, pin it in host_key_fingerprints and run `udtraek config apply`: the files held back go out by themselves. Otherwise treat this as a possible interception"
+            throw mismatch
+        }
     }
 
     /// A key passphrase; a missing one is permanent (`.passphrase`): retrying will not set it.
@@ -260,14 +268,26 @@ public final class DeliveryService: Sendable {
 }
 
 /// Open SFTP sessions by system, for the length of one pass over the outbox.
+///
+/// A system whose session could not be opened (server down, host key changed) is not
+/// dialled again in the same pass: the rest of its backlog gets the same error as its
+/// attempt (and its own backoff, or `error`), so a backlog of 100 files to a dead server
+/// is one connection attempt per pass, not 100.
 struct SessionCache {
     private var sessions: [String: SFTPSession] = [:]
+    private var failures: [String: any Error] = [:]
 
     mutating func session(for system: ReceiverSystem, open: () throws -> SFTPSession) throws -> SFTPSession {
         if let s = sessions[system.name] { return s }
-        let s = try open()
-        sessions[system.name] = s
-        return s
+        if let failure = failures[system.name] { throw failure }
+        do {
+            let s = try open()
+            sessions[system.name] = s
+            return s
+        } catch {
+            failures[system.name] = error
+            throw error
+        }
     }
 
     mutating func drop(_ name: String) { sessions[name] = nil }

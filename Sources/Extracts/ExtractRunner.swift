@@ -171,7 +171,8 @@ public final class ExtractRunner: Sendable {
                                     agreementUUID: plan.agreement.uuid)
             // Crash: the file is complete and durable in Spool/, its run row still `running`.
             CrashPoint.reach("extract.before-commit")
-            (run, _) = try store.commitProduced(run: run, entry: entry)
+            // The file is complete in Spool/: its commit waits out another process's lock.
+            (run, _) = try store.persisting { try store.commitProduced(run: run, entry: entry) }
             // Crash: the run row is `produced` and its outbox row `ready`, in one transaction.
             CrashPoint.reach("extract.after-commit")
             logger.info("extract produced", metadata: [
@@ -188,7 +189,7 @@ public final class ExtractRunner: Sendable {
             throw error
         } catch {
             let failure = (error as? ExtractError) ?? ExtractError(.source, "producing \(name) failed: \(error)")
-            try? finish(&run, .failed, failure)
+            try? store.persisting { try finish(&run, .failed, failure) }
             throw failure
         }
     }

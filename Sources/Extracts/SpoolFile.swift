@@ -44,12 +44,27 @@ final class SpoolFile {
         while done < chunk.count {
             let n = Glibc.write(fd, base + done, chunk.count - done)
             if n < 0 {
-                if errno == EINTR { continue }
-                throw ExtractError(.spool, "writing \(temporaryPath) failed: \(String(cString: strerror(errno))) (is the disk full?)")
+                let err = errno
+                if err == EINTR { continue }
+                throw failure(err, "writing \(temporaryPath)", written: bytes + Int64(done))
             }
             done += n
         }
         bytes += Int64(chunk.count)
+    }
+
+    /// A failed write or flush, said so an operator knows what to do. A full volume names
+    /// the directory and its free space: the extract cannot know its final size before it
+    /// is written, so it says how far it came. The temporary file is removed (deinit), so
+    /// nothing partial stays behind and no outbox entry is made.
+    private func failure(_ err: Int32, _ doing: String, written: Int64) -> ExtractError {
+        guard err == ENOSPC || err == EDQUOT else {
+            return ExtractError(.spool, "\(doing) failed: \(String(cString: strerror(err)))")
+        }
+        let directory = (finalPath as NSString).deletingLastPathComponent
+        var volume = statvfs()
+        let free = statvfs(directory, &volume) == 0 ? "\(UInt64(volume.f_bavail) * UInt64(volume.f_frsize)) bytes" : "unknown"
+        return ExtractError(.spool, "no space left in \(directory): free \(free), and the extract needs more (\(written) bytes of the file were written); nothing was queued. Free space there or give Spool/ a larger volume, then run the extract again (`udtraek extract run`) or let its next slot produce it")
     }
 
     /// fsync the file, rename it into place, fsync the directory; returns the SHA-256.
@@ -57,7 +72,7 @@ final class SpoolFile {
         // Crash: the whole file written but not flushed, still under its temporary name.
         CrashPoint.reach("spool.before-fsync")
         guard fsync(fd) == 0 else {
-            throw ExtractError(.spool, "flushing \(temporaryPath) failed: \(String(cString: strerror(errno)))")
+            throw failure(errno, "flushing \(temporaryPath)", written: bytes)
         }
         // Crash: flushed, still temporary.
         CrashPoint.reach("spool.after-fsync")

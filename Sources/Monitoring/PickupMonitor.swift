@@ -348,8 +348,13 @@ public final class PickupMonitor: Sendable {
         var failing = Set<String>()
         for s in streaks where s.failures >= settings.deliveryFailureThreshold || s.stuckInError > 0 {
             failing.insert(s.system)
+            // One alarm per episode: while one is open nothing is raised. The episode is
+            // named by the failure that (re)starts it, so a system failing again after its
+            // alarm resolved (a held file released and refused again) raises a new alarm
+            // instead of being deduplicated against the resolved one for ever.
+            if openAlarms.contains(where: { $0.kind == .deliveryFailing && $0.system == s.system }) { continue }
             let why = s.stuckInError > 0 ? "\(s.stuckInError) file(s) wait in the outbox in state error" : "\(s.failures) failed attempts in a row"
-            changes.append(.raise(AlarmRecord(dedupKey: "delivery:\(s.system):\(s.firstDeliveryId)", kind: .deliveryFailing,
+            changes.append(.raise(AlarmRecord(dedupKey: "delivery:\(s.system):\(s.lastDeliveryId)", kind: .deliveryFailing,
                                               severity: .critical, system: s.system,
                                               summary: "deliveries to \(s.system) are failing: \(why); last error: \(s.lastError)",
                                               raisedAt: now, repeatEverySeconds: settings.repeatEverySeconds),

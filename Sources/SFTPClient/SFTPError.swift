@@ -25,6 +25,9 @@ public struct SFTPError: Error, CustomStringConvertible, Sendable {
     public var libssh2Code: Int32
     /// The SFTP status code of the server's answer (SSH_FX_*), or 0.
     public var sftpStatus: UInt
+    /// For `.hostKeyMismatch`: the fingerprint the server offered, so a caller can say
+    /// which key it got against which it pinned.
+    public var offeredHostKey: String?
 
     public init(_ code: Code, operation: String, reason: String, hint: String = "",
                 libssh2Code: Int32 = 0, sftpStatus: UInt = 0) {

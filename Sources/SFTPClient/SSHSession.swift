@@ -74,9 +74,11 @@ public final class SSHSession {
             libssh2_session_disconnect_ex(session, SSH_DISCONNECT_HOST_KEY_NOT_VERIFIABLE, "host key not pinned", "")
             libssh2_session_free(session)
             closed = true
-            throw SFTPError(.hostKeyMismatch, operation: "connecting to \(options.endpoint)",
-                            reason: "the server's host key \(offered.isEmpty ? "(none)" : offered) is not among the pinned fingerprints \(pinned.joined(separator: ", "))",
-                            hint: "If the server's key was changed on purpose, confirm the new fingerprint with its operator and pin it (a host-key change order); otherwise treat this as a possible interception and do not deliver")
+            var mismatch = SFTPError(.hostKeyMismatch, operation: "connecting to \(options.endpoint)",
+                                     reason: "the server's host key \(offered.isEmpty ? "(none)" : offered) is not among the pinned fingerprints \(pinned.joined(separator: ", "))",
+                                     hint: "If the server's key was changed on purpose, confirm the new fingerprint with its operator and pin it (a host-key change order); otherwise treat this as a possible interception and do not deliver")
+            mismatch.offeredHostKey = offered.isEmpty ? "(none)" : offered
+            throw mismatch
         }
 
         var rc = options.user.withCString { user in

@@ -66,8 +66,8 @@ public struct ConfiguredSchedule: Sendable {
                 return SlotDecisionRecord(slotAt: slot.instant, localTime: local, outcome: outcome, detail: "\(reason)")
             case .missed:
                 return SlotDecisionRecord(slotAt: slot.instant, localTime: local, outcome: SlotOutcomeName.missed,
-                                          detail: planner.catchUp == .skipToNext ? "the service was down (catch_up: skip-to-next)"
-                                              : "the service was down; covered by the catch-up run")
+                                          detail: planner.catchUp == .skipToNext ? "not decided on time: the service was down or the clock jumped (catch_up: skip-to-next)"
+                                              : "not decided on time: the service was down or the clock jumped; covered by the catch-up run")
             }
         }
     }

@@ -103,7 +103,7 @@ public final class ExtractScheduler: Service, Sendable {
                 CrashPoint.reach("scheduler.slot-recorded")
                 for (decision, request) in recorded {
                     if decision.outcome == SlotOutcomeName.missed, configured.planner.catchUp == .skipToNext {
-                        notProduced?(extract, decision.slotAt, "slot \(decision.localTime) was missed while the service was down (catch_up: skip-to-next)")
+                        notProduced?(extract, decision.slotAt, "slot \(decision.localTime) was missed: the service was down or the clock jumped (catch_up: skip-to-next)")
                     }
                     logger.notice("slot \(decision.localTime) of \(extract): \(decision.outcome)\(decision.detail.isEmpty ? "" : " (\(decision.detail))")",
                                   metadata: ["extract.name": "\(extract)", "extract.run": "\(request?.run.id.map(String.init) ?? "-")"])

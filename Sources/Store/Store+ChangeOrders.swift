@@ -21,8 +21,12 @@ public struct ChangeApplication: Sendable {
         ChangeApplication(system: s.system, monitoring: .some(s.monitoring), overlap: .some(s.overlap))
     }
 
-    func apply(_ db: Database, systemName: String) throws {
-        if let system { try system.update(db) }
+    func apply(_ db: Database, systemName: String, now: Date) throws {
+        if let system {
+            let previous = try ReceiverSystem.fetchOne(db, key: systemName)
+            try system.update(db)
+            try Store.releaseHostKeyHolds(db, previous: previous, current: system, now: now, actor: "change order")
+        }
         if let monitoring {
             if let m = monitoring { try m.save(db) } else {
                 try ReceiverMonitoring.filter(Column("system") == systemName).deleteAll(db)
@@ -109,7 +113,7 @@ extension Store {
                 throw StoreError("carrying out change order \(orderId)", reason: "the settings of \(order.system) changed while the order was being prepared",
                                  hint: "It is tried again at the next pass")
             }
-            try application.apply(db, systemName: order.system)
+            try application.apply(db, systemName: order.system, now: now)
             order.state = .carriedOut
             order.previous = previous
             order.updatedAt = now
@@ -131,7 +135,7 @@ extension Store {
             guard var order = try ChangeOrder.fetchOne(db, key: orderId) else {
                 throw StoreError("finishing change order \(orderId)", reason: "there is no change order \(orderId)")
             }
-            try application?.apply(db, systemName: order.system)
+            try application?.apply(db, systemName: order.system, now: now)
             order.state = state
             order.updatedAt = now
             try order.update(db)

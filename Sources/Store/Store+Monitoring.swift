@@ -115,12 +115,12 @@ extension Store {
                     WHERE d.outcome = 'failed'
                       AND d.id > COALESCE((SELECT MAX(x.id) FROM delivery x WHERE x.system = d.system AND x.outcome = 'delivered'), 0)
                     GROUP BY d.system)
-                SELECT s.system, s.failures, s.first_id,
+                SELECT s.system, s.failures, s.first_id, s.last_id,
                        (SELECT e.error FROM delivery e WHERE e.id = s.last_id) AS last_error,
                        (SELECT COUNT(*) FROM outbox o WHERE o.system = s.system AND o.state = 'error') AS stuck
                 FROM streak s ORDER BY s.system
                 """).map {
-                DeliveryFailureStreak(system: $0["system"], failures: $0["failures"], firstDeliveryId: $0["first_id"],
+                DeliveryFailureStreak(system: $0["system"], failures: $0["failures"], firstDeliveryId: $0["first_id"], lastDeliveryId: $0["last_id"],
                                       lastError: $0["last_error"] ?? "", stuckInError: $0["stuck"])
             }
         }
@@ -279,16 +279,20 @@ extension Store {
 public struct DeliveryFailureStreak: Sendable, Equatable {
     public var system: String
     public var failures: Int
-    /// The first failure of the streak: with the system, it names the episode.
+    /// The first failure of the streak.
     public var firstDeliveryId: Int64
+    /// The latest failure of the streak: with the system, it names an alarm episode that
+    /// starts now (see `PickupMonitor`), so failing again after a resolution is raised again.
+    public var lastDeliveryId: Int64
     public var lastError: String
     /// Outbox entries of the system waiting in `error` for an operator.
     public var stuckInError: Int
 
-    public init(system: String, failures: Int, firstDeliveryId: Int64, lastError: String, stuckInError: Int) {
+    public init(system: String, failures: Int, firstDeliveryId: Int64, lastDeliveryId: Int64? = nil, lastError: String, stuckInError: Int) {
         self.system = system
         self.failures = failures
         self.firstDeliveryId = firstDeliveryId
+        self.lastDeliveryId = lastDeliveryId ?? firstDeliveryId
         self.lastError = lastError
         self.stuckInError = stuckInError
     }

@@ -146,4 +146,27 @@ extension Store {
             Set(try String.fetchAll(db, sql: "SELECT local_path FROM outbox WHERE owned_by_spool AND state != 'delivered'"))
         }
     }
+
+    /// Puts back to ready the entries of `system` held in `error` because its server's host
+    /// key did not match the pins, when the pins change (`config apply` or a host-key change
+    /// order). Pinning the new key is the operator's act that removes the cause, so the
+    /// held backlog goes out at the next pass without a restart or an `outbox retry` per
+    /// file. Audited (`outbox.released`) in the caller's transaction. Returns how many.
+    @discardableResult
+    static func releaseHostKeyHolds(_ db: Database, previous: ReceiverSystem?, current: ReceiverSystem,
+                                    now: Date, actor: String) throws -> Int {
+        guard let previous, Set(previous.hostKeyFingerprints) != Set(current.hostKeyFingerprints) else { return 0 }
+        try db.execute(sql: """
+            UPDATE outbox SET state = 'ready', next_attempt_at = ?, updated_at = ?
+            WHERE system = ? AND state = 'error'
+              AND (SELECT d.error_code FROM delivery d WHERE d.outbox_id = outbox.id ORDER BY d.id DESC LIMIT 1) = 'sftp.hostKeyMismatch'
+            """, arguments: [now, now, current.name])
+        let released = db.changesCount
+        if released > 0 {
+            var row = AuditEntry(at: now, actor: actor, action: "outbox.released", subject: current.name,
+                                 detail: "\(released) file(s) held back by a host-key mismatch are ready again: the pins are now \(current.hostKeyFingerprints.joined(separator: ", "))")
+            try row.insert(db)
+        }
+        return released
+    }
 }

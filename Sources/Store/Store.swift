@@ -11,7 +11,7 @@ public final class Store: Sendable {
     public init(path: String) throws {
         self.path = path
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(TimeInterval(Self.busyTimeoutSeconds))
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
@@ -32,12 +32,40 @@ public final class Store: Sendable {
         try self.init(path: (stateDirectory as NSString).appendingPathComponent("state.db"))
     }
 
+    /// How long a statement waits for another process's lock before it fails.
+    public static let busyTimeoutSeconds = 10
+
     func read<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
-        do { return try pool.read(body) } catch let e as StoreError { throw e } catch { throw StoreError(what, error) }
+        do { return try pool.read(body) } catch let e as StoreError { throw e } catch { throw failure(what, error) }
     }
 
     func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let e as StoreError { throw e } catch { throw StoreError(what, error) }
+        do { return try pool.write(body) } catch let e as StoreError { throw e } catch { throw failure(what, error) }
+    }
+
+    /// A failure in the operator's terms; a lock held by another process names the file
+    /// and the wait, since "database is locked" alone does not say which or for how long.
+    private func failure(_ what: String, _ error: any Error) -> StoreError {
+        guard let db = error as? DatabaseError,
+              [.SQLITE_BUSY, .SQLITE_LOCKED].contains(db.resultCode.primaryResultCode) else { return StoreError(what, error) }
+        var locked = StoreError(what, reason: "the state database \(path) is locked by another process (waited \(Self.busyTimeoutSeconds) s for its lock)",
+                                hint: "Nothing was written. Find the process holding it (`fuser \(path)`) and end its transaction; udtraek tries again by itself")
+        locked.sqliteCode = db.resultCode.rawValue
+        return locked
+    }
+
+    /// Runs `body` again while the database is locked by another process, up to
+    /// `attempts` times (each waits the busy timeout). For writes that record work already
+    /// done outside the database (a file uploaded, a file produced): dropping them because
+    /// another process held the lock for a while would leave the work claimed by a live
+    /// process for ever, which only a restart would settle.
+    public func persisting<T>(attempts: Int = 30, _ body: () throws -> T) throws -> T {
+        var tries = 1
+        while true {
+            do { return try body() } catch let e as StoreError where e.isLocked && tries < attempts {
+                tries += 1
+            }
+        }
     }
 
     // MARK: Configuration
@@ -65,7 +93,11 @@ public final class Store: Sendable {
             }
             try snapshot.platform.save(db)
             for m in snapshot.municipalities { try m.save(db) }
-            for s in snapshot.systems { try s.save(db) }
+            for s in snapshot.systems {
+                try s.save(db)
+                try Self.releaseHostKeyHolds(db, previous: current.systems.first { $0.name == s.name }, current: s,
+                                             now: audit.at, actor: audit.actor)
+            }
             for a in snapshot.agreements { try a.save(db) }
             try snapshot.gateway.save(db)
             try snapshot.sources.save(db)
@@ -208,6 +240,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         "\(operation) failed: \(reason)" + (hint.isEmpty ? "" : ". \(hint)")
     }
+
+    /// Whether another process held the database's lock (SQLITE_BUSY or SQLITE_LOCKED):
+    /// the same call can succeed once it lets go.
+    public var isLocked: Bool { sqliteCode.map { $0 & 0xff == 5 || $0 & 0xff == 6 } ?? false }
 }
 
 extension Store {

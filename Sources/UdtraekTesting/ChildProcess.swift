@@ -39,6 +39,17 @@ public final class ChildProcess: @unchecked Sendable {
 
     deinit { stop(signal: SIGKILL) }
 
+    /// Runs a tool (`mount`, `sqlite3`) to its end; returns its exit status and output.
+    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let log = NSTemporaryDirectory() + "udtraek-tool-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let child = try ChildProcess(executable: executable, arguments: arguments, logPath: log)
+        var status: Int32 = 0
+        waitpid(child.pid, &status, 0)
+        child.markReaped()
+        return ((status >> 8) & 0xFF, (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+    }
+
     /// For callers that reaped the process themselves (with wait4, to read its rusage).
     public func markReaped() {
         lock.lock(); defer { lock.unlock() }

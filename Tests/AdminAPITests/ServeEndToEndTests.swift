@@ -301,8 +301,8 @@ final class ServeFixture: @unchecked Sendable {
         }
     }
 
-    /// Puts a file of `size` bytes in the outbox for the receiver.
-    func enqueue(_ name: String, size: Int, store: Store) throws -> OutboxEntry {
+    /// Puts a file of `size` bytes in the outbox for the receiver, due now or at `dueAt`.
+    func enqueue(_ name: String, size: Int, store: Store, dueAt: Date? = nil) throws -> OutboxEntry {
         let path = directory + "/" + name
         var bytes = [UInt8](repeating: 0, count: size)
         var x: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -313,7 +313,7 @@ final class ServeFixture: @unchecked Sendable {
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let now = Date()
         return try store.enqueue(OutboxEntry(system: "modtager", fileName: name, localPath: path, bytes: Int64(size), sha256: nil,
-                                             nextAttemptAt: now, createdAt: now, updatedAt: now, ownedBySpool: false))
+                                             nextAttemptAt: dueAt ?? now, createdAt: now, updatedAt: now, ownedBySpool: false))
     }
 
     func startServe(_ extra: [String] = []) throws -> ChildProcess {

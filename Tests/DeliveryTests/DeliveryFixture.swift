@@ -34,12 +34,14 @@ final class DeliveryFixture: @unchecked Sendable {
         try apply()
     }
 
-    func apply() throws {
+    /// Applies `systems` and `agreements` as `config apply` would, at `at` (a test on a
+    /// manual clock passes its date).
+    func apply(at: Date = Date()) throws {
         try store.replaceConfiguration(
             with: ConfigurationSnapshot(platform: PlatformSettings(sender: "udtraek-test"),
                                         municipalities: [Municipality(code: "0101", name: "København")],
                                         systems: systems, agreements: agreements),
-            audit: AuditEntry(at: Date(), actor: "test", action: "config.apply", subject: "fixture", detail: ""))
+            audit: AuditEntry(at: at, actor: "test", action: "config.apply", subject: "fixture", detail: ""))
     }
 
     func service(settings: DeliverySettings = DeliverySettings(), clock: RuntimeClock = .system) -> DeliveryService {
