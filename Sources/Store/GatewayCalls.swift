@@ -184,7 +184,9 @@ public struct GatewayServiceSummary: Codable, Sendable, Equatable {
 /// without a `DateFormatter`, for tables written thousands of times a second.
 enum DatabaseTimestamp {
     static func text(_ date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        // The milliseconds exactly as GRDB's DateFormatter (ICU) rounds them: from the
+        // reference-date interval, half a millisecond up, also before 1970.
+        let ms = Int64(((date.timeIntervalSinceReferenceDate + 978_307_200) * 1000 + 0.5).rounded(.down))
         let days = Int(ms >= 0 ? ms / 86_400_000 : (ms - 86_399_999) / 86_400_000)
         let msOfDay = Int(ms - Int64(days) * 86_400_000)
         let civil = CivilDate(daysSinceEpoch: days)
