@@ -154,10 +154,14 @@ public struct CronField: Sendable, Hashable, CustomStringConvertible {
             }
         }
         var mask: UInt64 = 0
+        // The step can be any size ("1/9223372036854775807" is a value with a step past the
+        // end): stop at overflow instead of trapping.
         var v = low
         while v <= high {
             mask |= 1 << UInt64(v)
-            v += step
+            let (next, overflow) = v.addingReportingOverflow(step)
+            if overflow { break }
+            v = next
         }
         return mask
     }
