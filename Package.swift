@@ -155,7 +155,9 @@ let package = Package(
         // Fuzz targets: the parsers of outside input, each with the properties it must keep.
         // Used by the libFuzzer harness and by the corpus replay test.
         .target(name: "FuzzTargets", dependencies: ["UdtraekConfig", "Scheduling", "Gateway", "Store", "ChangeOrders", "Delivery"]),
-        .executableTarget(name: "UdtraekFuzz", dependencies: ["FuzzTargets"]),
+        // libFuzzer's driver entry, declared for the harness (defined by libFuzzer when linked).
+        .target(name: "CUdtraekFuzzer"),
+        .executableTarget(name: "UdtraekFuzz", dependencies: ["FuzzTargets", "CUdtraekFuzzer"]),
         .executableTarget(
             name: "udtraek",
             dependencies: [

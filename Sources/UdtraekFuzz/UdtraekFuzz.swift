@@ -12,6 +12,8 @@ import Darwin
 // without the fuzzer).
 
 #if UDTRAEK_LIBFUZZER
+import CUdtraekFuzzer
+
 /// The target, read once from the environment; the run stops at once on a wrong name.
 let selectedTarget: FuzzTarget = {
     let name = getenv("UDTRAEK_FUZZ_TARGET").map { String(cString: $0) } ?? ""
@@ -28,6 +30,15 @@ public func udtraekFuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) ->
     let bytes = start.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
     do { try selectedTarget.check(bytes) } catch { fatalError("property violated: \(error)") }
     return 0
+}
+
+/// The program's entry: SwiftPM links `main` to `UdtraekFuzz_main` (see CUdtraekFuzzer.h),
+/// so this starts libFuzzer with the command line.
+@_cdecl("UdtraekFuzz_main")
+public func udtraekFuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv) { udtraekFuzzOneInput($0, $1) }
 }
 #else
 @main
