@@ -19,7 +19,7 @@ let selectedTarget: FuzzTarget = {
     let name = getenv("UDTRAEK_FUZZ_TARGET").map { String(cString: $0) } ?? ""
     guard let target = FuzzTarget(rawValue: name) else {
         let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")
-        fputs("UDTRAEK_FUZZ_TARGET='\(name)' is not a fuzz target; set it to one of: \(names)\n", stderr)
+        complain("UDTRAEK_FUZZ_TARGET='\(name)' is not a fuzz target; set it to one of: \(names)")
         exit(2)
     }
     return target
@@ -47,12 +47,12 @@ struct UdtraekFuzz {
         let args = CommandLine.arguments.dropFirst()
         guard let name = args.first, let target = FuzzTarget(rawValue: name), args.count > 1 else {
             let names = FuzzTarget.allCases.map(\.rawValue).joined(separator: "|")
-            fputs("usage: UdtraekFuzz <\(names)> FILE...  (replays inputs; `make fuzz` runs libFuzzer)\n", stderr)
+            complain("usage: UdtraekFuzz <\(names)> FILE...  (replays inputs; `make fuzz` runs libFuzzer)")
             exit(2)
         }
         var failed = 0
         for path in args.dropFirst() {
-            guard let file = fopen(path, "rb") else { fputs("\(path): cannot open\n", stderr); failed += 1; continue }
+            guard let file = fopen(path, "rb") else { complain("\(path): cannot open"); failed += 1; continue }
             var bytes: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while case let n = fread(&buffer, 1, buffer.count, file), n > 0 { bytes += buffer[0..<n] }
@@ -63,3 +63,9 @@ struct UdtraekFuzz {
     }
 }
 #endif
+
+/// One line on standard error (Swift 6 refuses the C global `stderr`).
+func complain(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
