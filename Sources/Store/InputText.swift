@@ -31,7 +31,7 @@ public enum InputText {
     /// Why `text`, the value of `what` (a key, option or field name), cannot go into the
     /// metadata document that travels with every file: one line of text XML can carry,
     /// so no control characters at all, and none of the noncharacters U+FFFE and U+FFFF
-    /// that XML cannot carry (found by fuzzing: they made the document unreadable). Nil
+    /// that XML cannot carry (a find of the metadata fuzz target: they made the document unreadable). Nil
     /// when it can.
     public static func metadataProblem(_ text: String, _ what: String) -> String? {
         if let bad = text.unicodeScalars.first(where: isControl) {

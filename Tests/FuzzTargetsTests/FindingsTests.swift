@@ -1,8 +1,8 @@
 import FuzzTargets
 import Testing
 
-/// The inputs fuzzing found, by name (they are in the corpus too): each once trapped or broke
-/// a property, and must keep holding.
+/// The finds of the fuzz targets, by name (they are in the corpus too): each once trapped or
+/// broke a property, and must keep holding.
 @Suite struct FindingsTests {
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 

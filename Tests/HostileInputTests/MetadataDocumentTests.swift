@@ -24,7 +24,7 @@ import Testing
         #expect(Self.wellFormed(try Self.document(sender: "udtræk <&> \"x\"").xml))
         for bad in [Self.document(infRef: "a\u{1}b\u{1B}c"), Self.document(sender: "a\u{0}"), Self.document(fileName: "a\nb.gz"),
                     Self.document(sender: "a\u{9B}b"),
-                    // Found by fuzzing: noncharacters XML cannot carry, though not control characters.
+                    // Caught by the metadata fuzz target: noncharacters XML cannot carry, though not control characters.
                     Self.document(infRef: "a\u{FFFE}"), Self.document(fileName: "\u{FFFF}.gz")] {
             #expect(throws: DeliveryError.self) { _ = try bad.xml }
         }
@@ -35,7 +35,7 @@ import Testing
         #expect(MetadataDocument.routingProblem(RoutingInfo(transactionId: "\u{FFFF}"))?.contains("TransactionId") == true)
     }
 
-    /// Found by fuzzing: the checksum was written unescaped, so markup in it broke the document.
+    /// Caught by the metadata fuzz target: the checksum was written unescaped, so markup in it broke the document.
     @Test func theChecksumIsEscaped() throws {
         var document = Self.document()
         document.sha256 = "</udtraek:SHA256><x>&"

@@ -13,7 +13,7 @@ struct CronExpressionTests {
         ("5/20", .minute, [5, 25, 45]),
         ("0-23/6,7", .hour, [0, 6, 7, 12, 18]),
         ("*/100", .minute, [0]),
-        // Steps past Int's end (found by fuzzing, Fuzz/corpus/cron): the first value only, no trap.
+        // Steps past Int's end (caught by the cron fuzz target, Fuzz/corpus/cron): the first value only, no trap.
         ("1/9223372036854775807", .minute, [1]),
         ("*/9223372036854775807", .minute, [0]),
         ("5-9/99999999999999999999999", .minute, [5]),
