@@ -6,7 +6,7 @@ DEB_PACKAGES := libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev openssh-server o
 BIN := .build/debug/udtraek
 RELEASE_BIN := .build/release/udtraek
 
-.PHONY: all deps build release demo test chaos clean bench-sftp bench-extract bench-monitor bench-gateway gateway-certs
+.PHONY: all deps build release demo test chaos fuzz fuzz-build clean bench-sftp bench-extract bench-monitor bench-gateway gateway-certs
 
 all: build
 
@@ -67,5 +67,17 @@ bench-monitor: release
 bench-gateway: release
 	bash Benchmarks/bench-gateway.sh
 
+## The libFuzzer harness, in its own build path (every module compiled with coverage and ASan).
+FUZZ_BUILD := .build-fuzz
+fuzz-build: deps
+	$(SWIFT) build --build-path $(FUZZ_BUILD) --product UdtraekFuzz \
+	  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library -Xswiftc -DUDTRAEK_LIBFUZZER
+
+## Fuzz each target for FUZZ_SECONDS, one after another; figures per target and a summary.
+FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= config cron invocation-context durations metadata
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run-fuzz.sh $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build
+	rm -rf .build $(FUZZ_BUILD)

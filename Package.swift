@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "udtraek", targets: ["udtraek"]),
+        // libFuzzer harness (`make fuzz`); built with -sanitize=fuzzer in .build-fuzz/.
+        .executable(name: "UdtraekFuzz", targets: ["UdtraekFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -150,6 +152,12 @@ let package = Package(
         ),
         .target(name: "UdtraekTesting", dependencies: ["SFTPClient", "Runtime", .product(name: "NIOPosix", package: "swift-nio"),
                                                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+        // Fuzz targets: the parsers of outside input, each with the properties it must keep.
+        // Used by the libFuzzer harness and by the corpus replay test.
+        .target(name: "FuzzTargets", dependencies: ["UdtraekConfig", "Scheduling", "Gateway", "Store", "ChangeOrders", "Delivery"]),
+        // libFuzzer's driver entry, declared for the harness (defined by libFuzzer when linked).
+        .target(name: "CUdtraekFuzzer"),
+        .executableTarget(name: "UdtraekFuzz", dependencies: ["FuzzTargets", "CUdtraekFuzzer"]),
         .executableTarget(
             name: "udtraek",
             dependencies: [
@@ -216,6 +224,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "UdtraekTesting", "Runtime",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

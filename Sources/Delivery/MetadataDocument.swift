@@ -103,7 +103,7 @@ public struct MetadataDocument: Sendable, Equatable {
         optional("RecipientAuthority", routing.recipientAuthority)
         lines.append("</SFTPDynamicRoutingInfo>")
         lines.append("</FileContentDescriptor>")
-        lines.append(#"<udtraek:SHA256 xmlns:udtraek="\#(Self.extensionNamespace)">\#(sha256)</udtraek:SHA256>"#)
+        lines.append(#"<udtraek:SHA256 xmlns:udtraek="\#(Self.extensionNamespace)">\#(escape(sha256))</udtraek:SHA256>"#)
         lines.append("</ns2:Trigger>")
         return lines.joined(separator: "\n") + "\n"
     }

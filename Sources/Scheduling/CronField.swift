@@ -102,6 +102,11 @@ public struct CronField: Sendable, Hashable, CustomStringConvertible {
         if kind == .dayOfWeek, mask & (1 << 7) != 0 {
             mask = (mask & ~(1 << 7)) | 1  // 7 is Sunday, like 0
         }
+        // A field that allows nothing would make a schedule that silently never runs.
+        guard mask != 0 else {
+            throw ScheduleError(.invalidField, field: kind.label,
+                                reason: "\"\(text)\" allows no value; allowed: \(kind.allowedDescription)")
+        }
         self.mask = mask
     }
 
@@ -150,14 +155,20 @@ public struct CronField: Sendable, Hashable, CustomStringConvertible {
                 }
             } else {
                 // "a/n" runs from a to the end of the range, as in most cron implementations.
-                high = slashParts.count == 2 ? (kind == .dayOfWeek ? 6 : kind.range.upperBound) : low
+                // Day-of-week ends at 6 (Saturday) so that 7 is not Sunday twice, except for
+                // "7/n" itself, which is Sunday (the cron fuzz target found it allowing no day).
+                high = slashParts.count == 2 ? max(low, kind == .dayOfWeek ? 6 : kind.range.upperBound) : low
             }
         }
         var mask: UInt64 = 0
+        // The step can be any size ("1/9223372036854775807" is a value with a step past the
+        // end): stop at overflow instead of trapping.
         var v = low
         while v <= high {
             mask |= 1 << UInt64(v)
-            v += step
+            let (next, overflow) = v.addingReportingOverflow(step)
+            if overflow { break }
+            v = next
         }
         return mask
     }

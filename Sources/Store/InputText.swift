@@ -30,10 +30,17 @@ public enum InputText {
 
     /// Why `text`, the value of `what` (a key, option or field name), cannot go into the
     /// metadata document that travels with every file: one line of text XML can carry,
-    /// so no control characters at all. Nil when it can.
+    /// so no control characters at all, and none of the noncharacters U+FFFE and U+FFFF
+    /// that XML cannot carry (a find of the metadata fuzz target: they made the document unreadable). Nil
+    /// when it can.
     public static func metadataProblem(_ text: String, _ what: String) -> String? {
-        guard let bad = text.unicodeScalars.first(where: isControl) else { return nil }
-        return "\(what) '\(text.displaySafe(limit: 60))' holds the control character \(bad.codePoint); it goes into the XML metadata that travels with every file, where only one line of printable text can stand"
+        if let bad = text.unicodeScalars.first(where: isControl) {
+            return "\(what) '\(text.displaySafe(limit: 60))' holds the control character \(bad.codePoint); it goes into the XML metadata that travels with every file, where only one line of printable text can stand"
+        }
+        if let bad = firstNonXMLCharacter(in: text) {
+            return "\(what) '\(text.displaySafe(limit: 60))' holds \(bad.codePoint), which is not a character XML can carry; it goes into the XML metadata that travels with every file, so remove it"
+        }
+        return nil
     }
 }
 

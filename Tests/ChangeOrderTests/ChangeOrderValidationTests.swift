@@ -117,9 +117,13 @@ import Glibc
         // The autumn hour that comes twice is a time (its first occurrence).
         #expect(RequestedTime.parse("2026-10-25 02:30") != nil)
         for text in ["2026-02-30 10:00", "2026-13-01 10:00", "2026-01-01 24:00", "99999999999-01-01 10:00", "2026-1-1 10:00",
-                     "", String(repeating: "9", count: 10_000)] {
+                     "", String(repeating: "9", count: 10_000),
+                     // Years outside 1970-9999 (the durations fuzz target: year 1 read back two days off).
+                     "0-1-24T06:00:00Z", "0001-01-24T06:00:00Z", "1969-12-31T23:59:59Z", "1900-01-01 10:00"] {
             #expect(RequestedTime.parse(text) == nil, "\(text.prefix(40))")
         }
+        #expect(RequestedTime.parse("1970-01-01T00:00:00Z") != nil)
+        if case .failure(let error) = RequestedTime.read("0001-01-24T06:00:00Z") { #expect(error.description.contains("1970-9999")) }
         #expect(RequestedTime.parse("2026-11-24 07:00") == RequestedTime.parse("2026-11-24T06:00:00Z"))
     }
 }

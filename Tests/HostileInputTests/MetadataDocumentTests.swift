@@ -23,12 +23,22 @@ import Testing
     @Test func aDocumentWithControlCharactersIsNotBuilt() throws {
         #expect(Self.wellFormed(try Self.document(sender: "udtræk <&> \"x\"").xml))
         for bad in [Self.document(infRef: "a\u{1}b\u{1B}c"), Self.document(sender: "a\u{0}"), Self.document(fileName: "a\nb.gz"),
-                    Self.document(sender: "a\u{9B}b")] {
+                    Self.document(sender: "a\u{9B}b"),
+                    // Caught by the metadata fuzz target: noncharacters XML cannot carry, though not control characters.
+                    Self.document(infRef: "a\u{FFFE}"), Self.document(fileName: "\u{FFFF}.gz")] {
             #expect(throws: DeliveryError.self) { _ = try bad.xml }
         }
         // The same text raw would not be well-formed: the check is what keeps it so.
         #expect(!Self.wellFormed("<a>a\u{1}b</a>"))
         #expect(MetadataDocument.routingProblem(RoutingInfo(infRef: "a\u{1}b"))?.contains("InfRef") == true)
         #expect(MetadataDocument.routingProblem(RoutingInfo(infRef: "cpr-extract", transactionId: "x/1")) == nil)
+        #expect(MetadataDocument.routingProblem(RoutingInfo(transactionId: "\u{FFFF}"))?.contains("TransactionId") == true)
+    }
+
+    /// Caught by the metadata fuzz target: the checksum was written unescaped, so markup in it broke the document.
+    @Test func theChecksumIsEscaped() throws {
+        var document = Self.document()
+        document.sha256 = "</udtraek:SHA256><x>&"
+        #expect(Self.wellFormed(try document.xml))
     }
 }

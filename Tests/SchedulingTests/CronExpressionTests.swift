@@ -13,6 +13,14 @@ struct CronExpressionTests {
         ("5/20", .minute, [5, 25, 45]),
         ("0-23/6,7", .hour, [0, 6, 7, 12, 18]),
         ("*/100", .minute, [0]),
+        // Steps past Int's end (caught by the cron fuzz target, Fuzz/corpus/cron): the first value only, no trap.
+        ("1/9223372036854775807", .minute, [1]),
+        ("*/9223372036854775807", .minute, [0]),
+        ("5-9/99999999999999999999999", .minute, [5]),
+        // "7/1" allowed no day at all (the cron fuzz target): it is Sunday.
+        ("7/1", .dayOfWeek, [0]),
+        ("7/3", .dayOfWeek, [0]),
+        ("5/1", .dayOfWeek, [5, 6]),
         ("31", .dayOfMonth, [31]),
         ("jan-mar", .month, [1, 2, 3]),
         ("JAN,Dec", .month, [1, 12]),

@@ -37,7 +37,8 @@ import Testing
 
     @Test func metadataTextIsOneLineWithoutControlCharacters() {
         #expect(InputText.metadataProblem("cpr-extract æøå", "InfRef") == nil)
-        for text in ["a\u{1}b", "a\u{1B}c", "a\nb", "a\tb", "a\u{7F}", "a\u{9B}b"] {
+        // U+FFFE and U+FFFF: caught by the metadata fuzz target (Fuzz/corpus/metadata).
+        for text in ["a\u{1}b", "a\u{1B}c", "a\nb", "a\tb", "a\u{7F}", "a\u{9B}b", "a\u{FFFE}", "\u{FFFF}b"] {
             #expect(InputText.metadataProblem(text, "InfRef")?.contains("InfRef") == true, "\(text.debugDescription)")
         }
         #expect(InputText.firstNonXMLCharacter(in: "a\tb\nc\r") == nil)
