@@ -45,16 +45,34 @@ public struct ScheduleError: Error, Sendable, Hashable, CustomStringConvertible 
 
     /// The full message: the field (when there is one) followed by the reason, e.g.
     /// `hour (field 2): "25" is out of range 0-23`.
+    /// Reasons quote the tokens they refuse, which come from a config file, the CLI or the
+    /// API; control characters in them are shown escaped, so a message cannot drive the
+    /// operator's terminal.
     public var message: String {
-        if let field { return "\(field): \(reason)" }
-        return reason
+        if let field { return Self.terminalSafe("\(field): \(reason)") }
+        return Self.terminalSafe(reason)
     }
 
     /// The message, plus the expression it came from when that adds context.
     public var description: String {
         if let input, code == .invalidField {
-            return "\(message) (in cron expression \"\(input)\")"
+            let shown = input.count > 200 ? input.prefix(200) + "…" : Substring(input)
+            return "\(message) (in cron expression \"\(Self.terminalSafe(String(shown)))\")"
         }
         return message
+    }
+
+    /// `text` with C0, DEL and C1 control characters written as `\u{1B}`.
+    static func terminalSafe(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        var out = ""
+        for s in text.unicodeScalars {
+            out += isControl(s) ? "\\u{\(String(s.value, radix: 16, uppercase: true))}" : String(s)
+        }
+        return out
+    }
+
+    private static func isControl(_ s: Unicode.Scalar) -> Bool {
+        s.value < 0x20 || (0x7F...0x9F).contains(s.value)
     }
 }

@@ -151,4 +151,13 @@ struct CronExpressionTests {
         let reboot = scheduleError { _ = try CronExpression("@reboot") }
         #expect(reboot?.message.contains("@reboot is not a time of day") == true)
     }
+
+    @Test("control characters in a refused expression are shown escaped, never raw")
+    func controlCharactersAreEscaped() throws {
+        let error = try #require(scheduleError { _ = try CronExpression("0 \u{1B}[2J * * *") })
+        #expect(!error.description.unicodeScalars.contains { $0.value == 0x1B }, "\(error.description)")
+        #expect(error.description.contains("\\u{1B}[2J"), "\(error.description)")
+        let macro = try #require(scheduleError { _ = try CronExpression("@\u{7}\u{9B}x") })
+        #expect(macro.message.contains("\\u{7}\\u{9B}x"), "\(macro.message)")
+    }
 }
