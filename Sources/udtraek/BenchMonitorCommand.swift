@@ -44,8 +44,9 @@ struct BenchMonitor: ParsableCommand {
             try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
             for f in 0..<files {
                 let file = String(format: "D261123.L%06d", f)
-                FileManager.default.createFile(atPath: inbox + "/" + file, contents: Data("x".utf8))
-                FileManager.default.createFile(atPath: inbox + "/" + file + ".metadata", contents: Data("<m/>".utf8))
+                guard FileManager.default.createFile(atPath: inbox + "/" + file, contents: Data("x".utf8)),
+                      FileManager.default.createFile(atPath: inbox + "/" + file + ".metadata", contents: Data("<m/>".utf8))
+                else { throw ValidationError("cannot write the benchmark's inbox files in \(inbox)") }
                 deliveries.append(DeliveryRecord(outboxId: nil, system: name, fileName: file, remotePath: "IN/" + file, bytes: 1,
                                                  sha256: nil, transferUUID: UUID().uuidString, startedAt: delivered,
                                                  finishedAt: delivered, outcome: .delivered))

@@ -1,6 +1,5 @@
 import ArgumentParser
 import UdtraekConfig
-import Dispatch
 import Foundation
 import Gateway
 import Hummingbird
@@ -15,7 +14,7 @@ import Store
 /// same mTLS setup in this process, drives each with keep-alive connections from a small
 /// NIO client for a fixed time, and prints calls/s, latency percentiles, errors, the ratio,
 /// and the large response's MB/s. Loopback only; for `make bench-gateway`.
-struct GatewayBench: ParsableCommand {
+struct GatewayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway", abstract: "Load-test the lookup gateway against a bare Hummingbird baseline.")
 
@@ -24,19 +23,9 @@ struct GatewayBench: ParsableCommand {
     @Option(help: "Synthetic CPR population size.") var persons: Int = 100_000
     @Option(help: "Folder with the PKI made by Config/make-gateway-certs.sh.") var certs: String = "Config/gateway"
 
-    func run() throws {
-        let box = ResultBox()
-        let semaphore = DispatchSemaphore(value: 0)
-        let (seconds, connections, persons, certs) = (self.seconds, self.connections, self.persons, self.certs)
-        Task {
-            do { try await GatewayLoad(seconds: seconds, connections: connections, persons: persons, certs: certs).run() } catch { box.error = error }
-            semaphore.signal()
-        }
-        semaphore.wait()
-        if let error = box.error { throw error }
+    func run() async throws {
+        try await GatewayLoad(seconds: seconds, connections: connections, persons: persons, certs: certs).run()
     }
-
-    final class ResultBox: @unchecked Sendable { var error: (any Error)? }
 }
 
 struct GatewayLoad {
