@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Foundation
 import SFTPClient
+import Synchronization
 
 /// A private OpenSSH sshd on 127.0.0.1, with its own config, host key and inbox roots
 /// under one directory; never the system's sshd.
@@ -214,21 +215,48 @@ public final class LocalSSHD: @unchecked Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// A free TCP port on 127.0.0.1 (bound and released; the race is acceptable for tests).
+    /// A free TCP port on 127.0.0.1 for a server a test starts (sshd, `serve`'s listeners).
+    ///
+    /// Not a port the kernel picks (bind to port 0): the kernel hands the same ephemeral
+    /// range to every outgoing connection and every other bind(0) of the suite, so on a busy
+    /// run another test took such a port between our release and the server's bind (a real
+    /// failure: "Address already in use" in a serve test). Ports come from below the
+    /// ephemeral range instead, each handed out once per process, from a start that depends
+    /// on the pid so that concurrent test processes keep apart, and each checked bindable.
     public static func freePort() throws -> Int {
+        let (low, span) = portBlock
+        for _ in 0..<span {
+            let port = low + (portStart + handedOut.add(1, ordering: .relaxed).oldValue) % span
+            if port != 22022, canBind(port) { return port }  // 22022: the demo's port
+        }
+        throw HarnessError("no free port in 127.0.0.1:\(low)-\(low + span - 1)")
+    }
+
+    /// The block below the kernel's ephemeral ports (`ip_local_port_range`, 32768 by default).
+    static let portBlock: (low: Int, span: Int) = {
+        let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let ephemeralLow = range.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { Int($0) } ?? 32768
+        let low = max(10_000, ephemeralLow - 12_000)
+        return (low, max(1_000, ephemeralLow - low))
+    }()
+    static let portStart = Int(getpid()) % 1009 * 11
+    static let handedOut = Atomic<Int>(0)
+
+    /// Whether a server could bind `port` on 127.0.0.1 now (with SO_REUSEADDR, as sshd and
+    /// NIO bind, so a closed connection's TIME_WAIT does not count as taken).
+    static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw HarnessError("socket() failed") }
+        guard fd >= 0 else { return false }
         defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
+        addr.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard bound else { throw HarnessError("cannot bind a free port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
     }
 
     static func answersBanner(port: Int) -> Bool {
