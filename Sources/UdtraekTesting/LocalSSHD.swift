@@ -227,7 +227,7 @@ public final class LocalSSHD: @unchecked Sendable {
         let (low, span) = portBlock
         for _ in 0..<span {
             let port = low + (portStart + handedOut.add(1, ordering: .relaxed).oldValue) % span
-            if port != 22022, canBind(port) { return port }  // 22022: the demo's port
+            if port != 22022, bindProblem(port: port) == nil { return port }  // 22022: the demo's port
         }
         throw HarnessError("no free port in 127.0.0.1:\(low)-\(low + span - 1)")
     }
@@ -242,21 +242,23 @@ public final class LocalSSHD: @unchecked Sendable {
     static let portStart = Int(getpid()) % 1009 * 11
     static let handedOut = Atomic<Int>(0)
 
-    /// Whether a server could bind `port` on 127.0.0.1 now (with SO_REUSEADDR, as sshd and
-    /// NIO bind, so a closed connection's TIME_WAIT does not count as taken).
-    static func canBind(_ port: Int) -> Bool {
+    /// Why a server could not bind `port` on 127.0.0.1 now (the system's words), or nil when
+    /// it could. The probe binds with SO_REUSEADDR, as sshd and NIO do, so a closed
+    /// connection's TIME_WAIT does not count: only a socket that listens there is in the way.
+    public static func bindProblem(port: Int) -> String? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
         defer { close(fd) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &addr) {
+        addr.sin_port = UInt16(clamping: port).bigEndian
+        let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
+        return bound ? nil : String(cString: strerror(errno))
     }
 
     static func answersBanner(port: Int) -> Bool {

@@ -138,23 +138,9 @@ struct DemoCommand: ParsableCommand {
 
     private func step(_ title: String) { print("\n== \(title)") }
 
-    /// Why the demo's sshd cannot listen on 127.0.0.1:`port`, or nil: a test bind with
-    /// SO_REUSEADDR (as sshd binds), so only a socket that listens there is in the way.
+    /// Why the demo's sshd cannot listen on 127.0.0.1:`port`, or nil.
     static func portTaken(_ port: Int) -> String? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var yes: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = UInt16(clamping: port).bigEndian
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard !bound else { return nil }
-        let reason = String(cString: strerror(errno))
+        guard let reason = LocalSSHD.bindProblem(port: port) else { return nil }
         return "127.0.0.1:\(port) is taken (\(reason)): another program listens there, perhaps a demo sshd left running with --keep-running (stop it with kill $(cat STATE/demo-sshd/sshd.pid)). The demo needs the port for its own sshd and does not deliver to another server; free the port, or give the local systems another port in the configuration."
     }
 }
