@@ -6,7 +6,7 @@ DEB_PACKAGES := libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev openssh-server o
 BIN := .build/debug/udtraek
 RELEASE_BIN := .build/release/udtraek
 
-.PHONY: all deps build release demo test chaos fuzz fuzz-build clean bench-sftp bench-extract bench-monitor bench-gateway gateway-certs
+.PHONY: all deps build release demo test chaos fuzz fuzz-build clean bench-sftp bench-routing bench-extract bench-monitor bench-gateway gateway-certs
 
 all: build
 
@@ -55,6 +55,12 @@ chaos: deps
 bench-sftp: release
 	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time; }
 	bash Benchmarks/bench-sftp.sh
+
+## Route a 1 GiB file from a sender system's OUT/ to three recipients with `udtraek serve --once`, against sftp get + 3 puts.
+## (GNU time measures our peak memory: installed here when missing, needs root.)
+bench-routing: release
+	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time; }
+	bash Benchmarks/bench-routing.sh
 
 ## A 1-million-person CPR status extract (national and København) at gzip levels 1 and 6, against `gzip`.
 bench-extract: release

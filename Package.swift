@@ -114,6 +114,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "FileRouting",
+            dependencies: [
+                "Store", "SFTPClient", "Monitoring", "Delivery", "Runtime",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "ChangeOrders",
             dependencies: [
                 "Store", "SFTPClient", "Monitoring", "Runtime",
@@ -162,7 +172,7 @@ let package = Package(
             name: "udtraek",
             dependencies: [
                 "SFTPClient", "Store", "UdtraekConfig", "Delivery", "Extracts", "Scheduling", "Scheduler", "AdminAPI",
-                "UdtraekTesting", "BusinessCalendar", "Monitoring", "ChangeOrders", "Runtime",
+                "UdtraekTesting", "BusinessCalendar", "Monitoring", "ChangeOrders", "Runtime", "FileRouting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -225,6 +235,10 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
+        .testTarget(name: "FileRoutingTests", dependencies: [
+            "FileRouting", "Delivery", "Store", "UdtraekConfig", "UdtraekTesting", "SFTPClient", "Runtime",
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "UdtraekTesting", "Runtime",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

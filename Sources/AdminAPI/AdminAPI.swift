@@ -33,6 +33,8 @@ public struct AdminRequestContext: RequestContext {
 /// - `GET /api/v1/extracts`: the definitions with their schedules.
 /// - `POST /api/v1/changes`, `GET /api/v1/changes/{id}`, `GET /api/v1/changes?system=S`:
 ///   technical change orders (see `AdminAPI+Changes.swift`).
+/// - `GET /api/v1/transfers`, `GET /api/v1/transfers/{id}`: files routed between systems
+///   (see `AdminAPI+Transfers.swift`).
 /// - `GET /healthz`: liveness, without a token.
 /// - `GET /metrics`: Prometheus text format, without a token (loopback only; counts and
 ///   durations, never data).
@@ -131,6 +133,7 @@ public struct AdminAPI: Sendable {
         }
         addChangeRoutes(api)
         addGatewayRoutes(api)
+        addTransferRoutes(api)
         api.get("/extracts") { _, _ in
             let config = try await blocking { try store.configuration() }
             struct Item: Encodable {

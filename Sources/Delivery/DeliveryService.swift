@@ -4,6 +4,15 @@ import Runtime
 import SFTPClient
 import Store
 
+/// Who a delivered file's metadata says sent it: the platform for extracts, the sender
+/// system for a file routed between systems.
+struct MetadataOrigin {
+    var sender: String
+    var senderItSystem: String?
+    var senderTimestamp: Date
+    var fileTransferUUID: String
+}
+
 /// Settings for delivering; the defaults follow the platform's service targets.
 public struct DeliverySettings: Sendable {
     public var retry: RetryPolicy
@@ -167,6 +176,20 @@ public final class DeliveryService: Sendable {
             // Crash: logged in to the receiver, nothing written.
             CrashPoint.reach("delivery.session-open")
             let platform = try store.platformSettings()
+            // A file routed from a sender system travels under the sender's fields and the
+            // transfer's one FileTransferUUID (the same for every recipient and attempt).
+            var origin = MetadataOrigin(sender: platform.sender, senderItSystem: platform.senderItSystem,
+                                        senderTimestamp: entry.createdAt, fileTransferUUID: transferUUID)
+            if let transferId = entry.transferId {
+                guard let routed = try store.transfer(id: transferId), let uuid = routed.fileTransferUUID else {
+                    throw DeliveryError(.integrity, operation: "delivering \(entry.fileName) to \(system.name)",
+                                        reason: "the transfer \(transferId) this file belongs to is not recorded, so its sender's metadata is unknown",
+                                        hint: "See `udtraek transfers show \(transferId)`; the sender can send the file again")
+                }
+                origin = MetadataOrigin(sender: routed.sender, senderItSystem: routed.senderItSystem,
+                                        senderTimestamp: routed.senderTimestamp ?? routed.receivedAt, fileTransferUUID: uuid)
+                record.transferUUID = uuid
+            }
             let request = UploadRequest(localPath: entry.localPath, fileName: entry.fileName, inboxPath: system.inboxPath,
                                         attemptTag: "\(entry.id ?? 0)", policy: system.existingTarget,
                                         expectedSHA256: entry.sha256, chunkSize: settings.chunkSize)
@@ -174,10 +197,10 @@ public final class DeliveryService: Sendable {
             let result: UploadResult
             do {
                 result = try InboxUpload.upload(request, over: sftp, deadline: deadline, executor: executor) { sha, bytes in
-                    MetadataDocument(fileTransferUUID: transferUUID, fileName: entry.fileName, sizeInBytes: bytes,
-                                     sender: platform.sender, sendersFileId: entry.sendersFileId, recipients: [system.sftpUser],
-                                     routing: entry.routing, senderItSystem: platform.senderItSystem,
-                                     recipientItSystem: system.uuid, senderTimestamp: entry.createdAt, sha256: sha)
+                    MetadataDocument(fileTransferUUID: origin.fileTransferUUID, fileName: entry.fileName, sizeInBytes: bytes,
+                                     sender: origin.sender, sendersFileId: entry.sendersFileId, recipients: [system.sftpUser],
+                                     routing: entry.routing, senderItSystem: origin.senderItSystem,
+                                     recipientItSystem: system.uuid, senderTimestamp: origin.senderTimestamp, sha256: sha)
                 }
             } catch {
                 sessions.drop(system.name)

@@ -15,8 +15,9 @@ public struct InboxError: Error, Sendable {
 /// Open SFTP sessions kept from pass to pass, grouped by inbox host. A host's sessions
 /// are used by one thread at a time (the pass gives each host to one worker, and the
 /// host's lock is held while a session is in use), so the host is never hit by parallel
-/// logins from the monitor.
-final class InboxSessions: Sendable {
+/// logins from the monitor. The file router reads senders' folders through its own pool of
+/// the same kind, with the same logins.
+public final class InboxSessions: Sendable {
     private struct State {
         var hosts: [String: HostSessions] = [:]
         var opened = 0
@@ -32,8 +33,8 @@ final class InboxSessions: Sendable {
     /// The system's SSH key overlap, if one is running (its old key is the fallback).
     let keyOverlap: @Sendable (String) -> KeyOverlap?
 
-    init(environment: [String: String], connectTimeout: Duration, operationTimeout: Duration, maxPerHost: Int, logger: Logger,
-         keyOverlap: @escaping @Sendable (String) -> KeyOverlap? = { _ in nil }) {
+    public init(environment: [String: String], connectTimeout: Duration, operationTimeout: Duration, maxPerHost: Int, logger: Logger,
+                keyOverlap: @escaping @Sendable (String) -> KeyOverlap? = { _ in nil }) {
         self.keyOverlap = keyOverlap
         self.environment = environment
         self.connectTimeout = connectTimeout
@@ -43,14 +44,14 @@ final class InboxSessions: Sendable {
     }
 
     /// SSH sessions opened since start (a benchmark figure and a metric).
-    var sessionsOpened: Int { state.withLock { $0.opened } }
+    public var sessionsOpened: Int { state.withLock { $0.opened } }
 
     /// Sessions open now, over every host (tests check that a stop closes them).
     var pooledSessions: Int {
         state.withLock { Array($0.hosts.values) }.reduce(0) { $0 + $1.count }
     }
 
-    func host(_ key: String) -> HostSessions {
+    public func host(_ key: String) -> HostSessions {
         state.withLock { s in
             if let h = s.hosts[key] { return h }
             let h = HostSessions(owner: self)
@@ -61,7 +62,7 @@ final class InboxSessions: Sendable {
 
     func countOpened() { state.withLock { $0.opened += 1 } }
 
-    func closeAll() {
+    public func closeAll() {
         let all = state.withLock { s -> [HostSessions] in
             defer { s.hosts = [:] }
             return Array(s.hosts.values)
@@ -105,7 +106,7 @@ final class InboxSessions: Sendable {
 
 /// The sessions of one host. Its lock is held while a session is in use: one libssh2
 /// session is never used by two threads, and closing waits for the call in flight.
-final class HostSessions: Sendable {
+public final class HostSessions: Sendable {
     private struct Pool {
         var sessions: [String: (session: SFTPSession, used: UInt64)] = [:]
         var tick: UInt64 = 0
@@ -131,7 +132,7 @@ final class HostSessions: Sendable {
 
     /// Runs `body` with the login's session, opening one if needed. A pooled session the
     /// server closed since the last pass fails at its first call; it is replaced once.
-    func with<T: Sendable>(_ login: InboxLogin, _ body: (SFTPSession) throws -> T) throws -> T {
+    public func with<T: Sendable>(_ login: InboxLogin, _ body: (SFTPSession) throws -> T) throws -> T {
         try pool.withLock { p throws -> T in
             let key = login.sessionKey
             p.tick += 1

@@ -120,6 +120,7 @@ enum Migrations {
         registerGatewayMigrations(&m)
         registerChangeOrders(&m)
         registerIntegrity(&m)
+        registerTransfers(&m)
         return m
     }
 }

@@ -111,12 +111,16 @@ public enum AlarmKind: String, Codable, Sendable, CaseIterable {
     case serviceTargetBreaches = "gateway.service_target"
     /// A technical change order failed (the incident); its change was rolled back.
     case changeFailed = "change.failed"
+    /// A file a sender system dropped for other systems was refused (the receipt says why).
+    case transferRejected = "transfer.rejected"
+    /// A sender's file has waited without its trigger longer than `untriggered_after`.
+    case transferUntriggered = "transfer.untriggered"
 
     /// Alarms about something that cannot get better by itself (a removed file, a missed
     /// extract, calls already answered too slowly) end when an operator acknowledges them;
     /// the others when the cause clears.
     public var resolvesOnAcknowledgement: Bool {
-        [.pickupExpired, .extractMissing, .serviceTargetBreaches, .changeFailed].contains(self)
+        [.pickupExpired, .extractMissing, .serviceTargetBreaches, .changeFailed, .transferRejected].contains(self)
     }
 }
 

@@ -57,11 +57,16 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     /// `ProcessOwner`); nil otherwise. A `delivering` entry whose owner is gone was
     /// interrupted and is settled back to ready by whoever looks next.
     public var owner: String?
+    /// The transfer between systems this entry delivers to one of its recipients (nil for
+    /// extracts and `udtraek deliver`): its metadata carries the sender's fields and the
+    /// transfer's FileTransferUUID instead of the platform's.
+    public var transferId: Int64?
 
     public init(id: Int64? = nil, system: String, fileName: String, localPath: String, bytes: Int64, sha256: String?,
                 state: OutboxState = .ready, attempts: Int = 0, nextAttemptAt: Date, lastError: String? = nil,
                 createdAt: Date, updatedAt: Date, ownedBySpool: Bool, routing: RoutingInfo = RoutingInfo(),
-                agreementUUID: String? = nil, sendersFileId: String = UUID().uuidString.lowercased()) {
+                agreementUUID: String? = nil, sendersFileId: String = UUID().uuidString.lowercased(), transferId: Int64? = nil) {
+        self.transferId = transferId
         self.agreementUUID = agreementUUID
         self.sendersFileId = sendersFileId
         self.id = id
@@ -101,6 +106,7 @@ public struct OutboxEntry: Codable, Sendable, Equatable, FetchableRecord, Mutabl
         case agreementUUID = "agreement_uuid"
         case sendersFileId = "senders_file_id"
         case owner
+        case transferId = "transfer_id"
     }
 }
 

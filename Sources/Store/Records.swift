@@ -46,10 +46,14 @@ public struct ReceiverSystem: Codable, Sendable, Equatable, FetchableRecord, Per
     /// Pinned SHA-256 host-key fingerprints, JSON array text in the database.
     public var hostKeyFingerprints: [String]
     public var existingTarget: ExistingTargetPolicy
+    /// Set for a system that sends files to other systems (`sender:` in the configuration).
+    public var sender: SenderSettings?
 
     public init(name: String, uuid: String? = nil, description: String = "", sftpHost: String, sftpPort: Int = 22,
                 sftpUser: String, inboxPath: String = "IN", privateKeyPath: String, passphraseEnv: String? = nil,
-                passphraseFile: String? = nil, hostKeyFingerprints: [String], existingTarget: ExistingTargetPolicy = .refuse) {
+                passphraseFile: String? = nil, hostKeyFingerprints: [String], existingTarget: ExistingTargetPolicy = .refuse,
+                sender: SenderSettings? = nil) {
+        self.sender = sender
         self.name = name
         self.uuid = uuid
         self.description = description
@@ -82,6 +86,7 @@ public struct ReceiverSystem: Codable, Sendable, Equatable, FetchableRecord, Per
         case passphraseFile = "passphrase_file"
         case hostKeyFingerprints = "host_key_fingerprints"
         case existingTarget = "existing_target"
+        case sender
     }
 }
 
@@ -101,13 +106,25 @@ public struct ServiceAgreement: Codable, Sendable, Equatable, FetchableRecord, P
     public var municipality: String
     public var service: String
     public var state: AgreementState
+    /// For `file-transfer`: the system that may send to `system`.
+    public var sender: String?
+    /// For `file-transfer`: the data type (InfRef) the sender may send under it.
+    public var infRef: String?
 
-    public init(uuid: String, system: String, municipality: String, service: String, state: AgreementState) {
+    public init(uuid: String, system: String, municipality: String, service: String, state: AgreementState,
+                sender: String? = nil, infRef: String? = nil) {
+        self.sender = sender
+        self.infRef = infRef
         self.uuid = uuid
         self.system = system
         self.municipality = municipality
         self.service = service
         self.state = state
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case uuid, system, municipality, service, state, sender
+        case infRef = "inf_ref"
     }
 }
 

@@ -31,12 +31,14 @@ public enum ConfigurationExport {
             out.append("      host_key_fingerprints:")
             for f in s.hostKeyFingerprints { out.append("        - \(quote(f))") }
             out.append("      existing_target: \(s.existingTarget.rawValue)")
+            out += senderLines(s.sender)
             out += monitoringLines(system: s.name, snapshot.monitoring)
             if let c = snapshot.gateway.certificates.first(where: { $0.system == s.name }) { out += gatewayCertificate(c) }
         }
         out.append("agreements:")
         for a in snapshot.agreements {
-            out.append("  - { uuid: \(a.uuid), system: \(a.system), municipality: \"\(a.municipality)\", service: \(a.service), state: \(a.state.rawValue) }")
+            let terms = (a.sender.map { ", sender: \($0)" } ?? "") + (a.infRef.map { ", infref: \(quote($0))" } ?? "")
+            out.append("  - { uuid: \(a.uuid), system: \(a.system), municipality: \"\(a.municipality)\", service: \(a.service)\(terms), state: \(a.state.rawValue) }")
         }
         out.append("extracts:")
         for e in snapshot.extracts {

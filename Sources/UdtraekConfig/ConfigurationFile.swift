@@ -111,7 +111,8 @@ struct SnapshotReader {
         snapshot.municipalities = top["municipalities"]?.sequence()?.compactMap(readMunicipality) ?? []
         snapshot.systems = top["systems"]?.sequence()?.compactMap(readSystem) ?? []
         let agreementValues = top["agreements"]?.sequence() ?? []
-        let known = KnownNames(systems: Set(snapshot.systems.map(\.name)), municipalities: Set(snapshot.municipalities.map(\.code)))
+        let known = KnownNames(systems: Set(snapshot.systems.map(\.name)), municipalities: Set(snapshot.municipalities.map(\.code)),
+                               senders: Set(snapshot.systems.filter { $0.sender != nil }.map(\.name)))
         snapshot.agreements = agreementValues.compactMap { readAgreement($0, known: known) }
         if let sources = top["sources"] { snapshot.sources = readSources(sources) }
         let extractValues = top["extracts"]?.sequence() ?? []
@@ -161,7 +162,7 @@ struct SnapshotReader {
     }
 
     private func readSystem(_ value: YAMLValue) -> ReceiverSystem? {
-        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring", "certificate"]) else { return nil }
+        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring", "certificate", "sender"]) else { return nil }
         let name = required(map, "name", in: value)?.name()
         let uuid = map["uuid"]?.string()
         if let uuid, !isLowercaseUUID(uuid) { map["uuid"]?.report("'\(uuid.displaySafe(limit: 40))' is not a lowercase UUID") }
@@ -188,14 +189,17 @@ struct SnapshotReader {
         let fingerprints = readHostKeyFingerprints(inbox, in: inboxValue)
         let policy = inbox["existing_target"]?.oneOf(ExistingTargetPolicy.allCases.map(\.rawValue))
             .flatMap(ExistingTargetPolicy.init(rawValue:)) ?? .refuse
+        let sender = map["sender"].map { readSender($0, inboxPath: path) }
+        if case .some(.none) = sender { return nil }
         guard let name, let host, let port, let user, let path, let key else { return nil }
         return ReceiverSystem(name: name, uuid: uuid, description: description, sftpHost: host, sftpPort: port,
                               sftpUser: user, inboxPath: path, privateKeyPath: key, passphraseEnv: passphraseEnv,
-                              passphraseFile: passphraseFile, hostKeyFingerprints: fingerprints, existingTarget: policy)
+                              passphraseFile: passphraseFile, hostKeyFingerprints: fingerprints, existingTarget: policy,
+                              sender: sender ?? nil)
     }
 
     private func readAgreement(_ value: YAMLValue, known: KnownNames) -> ServiceAgreement? {
-        guard let map = value.mapping(allowed: ["uuid", "system", "municipality", "service", "state"]) else { return nil }
+        guard let map = value.mapping(allowed: ["uuid", "system", "municipality", "service", "state", "sender", "infref"]) else { return nil }
         let uuid = required(map, "uuid", in: value)?.string()
         if let uuid, !isLowercaseUUID(uuid) {
             map["uuid"]?.report("'\(uuid.displaySafe(limit: 40))' is not a lowercase UUID (8-4-4-4-12 hexadecimal digits, a-f in lowercase)")
@@ -211,8 +215,10 @@ struct SnapshotReader {
         let service = required(map, "service", in: value)?.oneOf(ServiceCatalog.all.map(\.key))
         let state = required(map, "state", in: value)?.oneOf(AgreementState.allCases.map(\.rawValue))
             .flatMap(AgreementState.init(rawValue:))
-        guard let uuid, let system, let municipality, let service, let state else { return nil }
-        return ServiceAgreement(uuid: uuid, system: system, municipality: municipality, service: service, state: state)
+        let terms = readFileTransferTerms(map, in: value, service: service, system: system, known: known)
+        guard let uuid, let system, let municipality, let service, let state, terms.ok else { return nil }
+        return ServiceAgreement(uuid: uuid, system: system, municipality: municipality, service: service, state: state,
+                                sender: terms.sender, infRef: terms.infRef)
     }
 
     private func readSources(_ value: YAMLValue) -> SourceSettings {
@@ -349,6 +355,8 @@ struct SnapshotReader {
 struct KnownNames {
     var systems: Set<String>
     var municipalities: Set<String>
+    /// Systems with a `sender:` section.
+    var senders: Set<String> = []
 }
 
 extension YAMLValue {

@@ -3,6 +3,7 @@ import ArgumentParser
 import ChangeOrders
 import Delivery
 import Extracts
+import FileRouting
 import Foundation
 import Gateway
 import Logging
@@ -15,7 +16,7 @@ import ServiceLifecycle
 import Store
 
 /// The long-running service: recovers what a crash left, then runs the scheduler, the
-/// delivery worker, the pickup monitor, the change-order executor and (when configured) the
+/// delivery worker, the pickup monitor, the change-order executor, the file router and (when configured) the
 /// admin API and the lookup gateway as one ServiceGroup until SIGTERM or SIGINT. On a stop,
 /// runs being produced go back to the queue and the delivery in flight finishes; whatever
 /// has not stopped within `--grace` seconds is cut short. When a service fails, the cause is
@@ -23,7 +24,7 @@ import Store
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the scheduler, the delivery worker, the pickup monitor, the change-order executor and the admin API until stopped.",
+        abstract: "Run the scheduler, the delivery worker, the pickup monitor, the change-order executor, the file router and the admin API until stopped.",
         discussion: """
         At start-up, runs and deliveries a crash interrupted are settled (a scheduled run is queued again) and \
         leftover files in STATE/outbox are removed. Schedules are decided from the state database (`udtraek config \
@@ -58,9 +59,14 @@ struct ServeCommand: AsyncParsableCommand {
 
         let lock = try StateLock(stateDirectory: global.stateDirectory, exclusive: true)
         let runner = ExtractRunner(store: store, stateDirectory: global.stateDirectory, logger: logger, clock: clock)
+        let delivery = DeliveryWorker(delivery: DeliveryService(store: store, logger: Logger(label: "udtraek.delivery"), clock: clock),
+                                      poll: .clampedSeconds(poll), clock: clock, logger: Logger(label: "udtraek.delivery"))
+        let router = FileRouter(store: store, stateDirectory: global.stateDirectory, logger: Logger(label: "udtraek.routing"),
+                                clock: clock, executor: executor, accepted: { delivery.nudge() })
         let recovered = try await executor.run {
             try runner.recoverAtStartup()
                 + store.recoverInterruptedDeliveries(now: clock.date, isAlive: ProcessOwner.isAlive).map { "delivery of \($0.fileName) to \($0.system) was interrupted; queued again" }
+                + router.recoverAtStartup()
         }
         for line in recovered { logger.notice("\(line)") }
         // Crash: interrupted runs and deliveries settled, Spool/ cleaned.
@@ -79,8 +85,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let changes = ChangeExecutorService(executor: ChangeExecutor(store: store, logger: Logger(label: "udtraek.changes"),
                                                                      clock: clock, executor: executor))
-        let delivery = DeliveryWorker(delivery: DeliveryService(store: store, logger: Logger(label: "udtraek.delivery"), clock: clock),
-                                      poll: .clampedSeconds(poll), clock: clock, logger: Logger(label: "udtraek.delivery"))
         if once {
             try await scheduler.runOnce()
             // Crash: due slots decided and their runs produced.
@@ -89,9 +93,17 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("change orders: completed \(changed.completed), failed \(changed.failed), old keys retired \(changed.retiredKeys)")
             // Crash: due change orders carried out.
             CrashPoint.reach("serve.changes-done")
+            // Senders' files are taken before the delivery, so one run routes and delivers them...
+            let routed = try await router.runPass(force: true)
+            // Crash: senders' folders read, their triggered files accepted or refused.
+            CrashPoint.reach("serve.routed")
             try await delivery.deliverDue()
             // Crash: the due outbox entries delivered.
             CrashPoint.reach("serve.delivered")
+            // ...and their receipts say so after it.
+            let settled = try await router.runPass(force: true)
+            router.close()
+            logger.notice("file transfer: \(routed.accepted + settled.accepted) accepted, \(routed.rejected + settled.rejected) refused, \(settled.finished) delivered to every recipient")
             let pass = try await monitor.runPass()
             monitor.close()
             let sent = try await webhooks.sendDue()
@@ -105,6 +117,7 @@ struct ServeCommand: AsyncParsableCommand {
             ("the scheduler", scheduler), ("the delivery worker", delivery),
             ("the pickup monitor", PickupMonitorService(monitor: monitor, sender: webhooks)),
             ("the change-order executor", changes),
+            ("the file router", FileRouterService(router: router, clock: clock, logger: Logger(label: "udtraek.routing"))),
         ]
         let api = try store.apiSettings()
         if let listen = api.listen {

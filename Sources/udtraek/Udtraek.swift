@@ -12,7 +12,7 @@ struct Udtraek: AsyncParsableCommand {
         subcommands: [
             ConfigCommand.self, SystemsCommand.self, DeliverCommand.self, DeliveriesCommand.self,
             OutboxCommand.self, ExtractCommand.self, RunsCommand.self, ServeCommand.self, ScheduleCommand.self, BenchCommand.self, KeysCommand.self, AuditCommand.self, DemoCommand.self,
-            AlarmsCommand.self, PickupsCommand.self, MonitorCommand.self, ChangeCommand.self, GatewayCommand.self,
+            AlarmsCommand.self, PickupsCommand.self, MonitorCommand.self, ChangeCommand.self, GatewayCommand.self, TransfersCommand.self,
         ])
 }
 
