@@ -42,10 +42,11 @@ test: deps
 
 ## kill -9 of the real `udtraek` at every named crash point (real sshd, real SQLite), resume the
 ## work, check nothing is lost, duplicated or partial; prints point x outcome (README "Crash-point harness").
+## CHAOS=routing,refusal runs the points of those scenarios only.
 chaos: deps
 	$(SWIFT) build --build-tests
 	@rm -f .build/chaos-table.txt
-	@UDTRAEK_CHAOS=all UDTRAEK_CHAOS_TABLE=$(CURDIR)/.build/chaos-table.txt $(SWIFT) test --skip-build --filter 'CrashPointTests/everyCrashPoint' 2>&1 \
+	@UDTRAEK_CHAOS=$(or $(CHAOS),all) UDTRAEK_CHAOS_TABLE=$(CURDIR)/.build/chaos-table.txt $(SWIFT) test --skip-build --filter 'CrashPointTests/everyCrashPoint' 2>&1 \
 	  | tee .build/chaos.log | grep --line-buffered '^chaos: '; status=$${PIPESTATUS[0]}; echo; \
 	  if [ -f .build/chaos-table.txt ]; then cat .build/chaos-table.txt; else tail -40 .build/chaos.log; status=1; fi; \
 	  exit $$status

@@ -27,9 +27,34 @@ final class ChaosFixture {
         self.sshd = sshd
     }
 
-    /// The configuration: one receiver on the private sshd, a CPR and a KLE extract.
-    func writeConfig(extra: String = "") throws {
+    /// The folder a routing scenario's sender drops files in.
+    var senderOut: String { sshd.inboxRoot("afsender") + "/OUT" }
+
+    /// Another system's IN/ (routing scenarios have a second recipient).
+    func inbox(of system: String) -> String { sshd.inboxRoot(system) + "/IN" }
+
+    /// The InfRef the routing scenarios' agreements allow.
+    static let infRef = "urn:chaos:data"
+
+    /// The configuration: one receiver on the private sshd, a CPR and a KLE extract; with
+    /// `routing`, a sender `afsender` and a second recipient `modtager2`, with file-transfer
+    /// agreements from the sender to both receivers.
+    func writeConfig(extra: String = "", routing: Bool = false) throws {
         let key = directory + "/keys/modtager"
+        let fingerprint = try sshd.hostKeyFingerprint
+        let routingSystems = !routing ? "" : """
+              - name: afsender
+                inbox: { host: 127.0.0.1, port: \(sshd.port), user: \(LocalSSHD.loginUser), private_key: \(directory)/keys/afsender, host_key_fingerprints: [\(fingerprint)] }
+                sender: { path: OUT, poll_interval: 1s }
+              - name: modtager2
+                inbox: { host: 127.0.0.1, port: \(sshd.port), user: \(LocalSSHD.loginUser), private_key: \(directory)/keys/modtager2, host_key_fingerprints: [\(fingerprint)] }
+
+            """
+        let routingAgreements = !routing ? "" : """
+              - { uuid: 4b0c1f2e-3d4a-4b5c-8d6e-7f8091a2b3c4, system: modtager, municipality: "0751", service: file-transfer, sender: afsender, infref: "\(Self.infRef)", state: approved }
+              - { uuid: 5c1d2e3f-4a5b-4c6d-9e7f-8091a2b3c4d5, system: modtager2, municipality: "0751", service: file-transfer, sender: afsender, infref: "\(Self.infRef)", state: approved }
+
+            """
         try """
             sources: { epoch: 2020-01-01, cpr: { seed: 7, persons: 3000 }, kle: { seed: 3 } }
             municipalities:
@@ -37,9 +62,9 @@ final class ChaosFixture {
               - { code: "0751", name: Aarhus }
             systems:
               - name: modtager
-                inbox: { host: 127.0.0.1, port: \(sshd.port), user: \(LocalSSHD.loginUser), private_key: \(key), host_key_fingerprints: [\(try sshd.hostKeyFingerprint)] }
-            agreements:
-              - { uuid: bd71a7fa-222d-4f84-9142-2a011a710026, system: modtager, municipality: "0101", service: cpr-extract, state: approved }
+                inbox: { host: 127.0.0.1, port: \(sshd.port), user: \(LocalSSHD.loginUser), private_key: \(key), host_key_fingerprints: [\(fingerprint)] }
+            \(routingSystems)agreements:
+            \(routingAgreements)  - { uuid: bd71a7fa-222d-4f84-9142-2a011a710026, system: modtager, municipality: "0101", service: cpr-extract, state: approved }
               - { uuid: 659fc821-435a-40d1-9077-10b54714a190, system: modtager, municipality: "0751", service: kle-extract, state: approved }
             extracts:
               - name: kbh-status
@@ -94,16 +119,19 @@ final class ChaosFixture {
 
 /// Runs `body` with a fresh fixture: a generated receiver key, a private sshd (stopped
 /// before this returns) and the configuration applied through `udtraek config apply`.
-func withChaosFixture<T>(configExtra: String = "", _ body: (ChaosFixture) async throws -> T) async throws -> T {
+func withChaosFixture<T>(configExtra: String = "", routing: Bool = false, _ body: (ChaosFixture) async throws -> T) async throws -> T {
     let directory = NSTemporaryDirectory() + "udtraek-chaos-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: directory + "/keys", withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let key = directory + "/keys/modtager"
-    try SSHKeys.generate(.ed25519, at: key)
-    return try await withLocalSSHD(directory: directory + "/sshd",
-                                   accounts: [.init(system: "modtager", publicKeyPath: key + ".pub")]) { sshd in
+    var accounts: [LocalSSHD.Account] = []
+    for system in ["modtager"] + (routing ? ["afsender", "modtager2"] : []) {
+        let key = directory + "/keys/" + system
+        try SSHKeys.generate(.ed25519, at: key)
+        accounts.append(.init(system: system, publicKeyPath: key + ".pub"))
+    }
+    return try await withLocalSSHD(directory: directory + "/sshd", accounts: accounts) { sshd in
         let fx = ChaosFixture(directory: directory, sshd: sshd)
-        try fx.writeConfig(extra: configExtra)
+        try fx.writeConfig(extra: configExtra, routing: routing)
         try await fx.setup(["config", "apply", "--config", fx.configPath])
         return try await body(fx)
     }

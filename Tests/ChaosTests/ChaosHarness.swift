@@ -25,7 +25,7 @@ enum ChaosHarness {
     static func run(_ c: ChaosCase) async -> ChaosOutcome {
         var outcome = ChaosOutcome(chaosCase: c)
         do {
-            try await withChaosFixture(configExtra: c.scenario.configExtra) { fx in
+            try await withChaosFixture(configExtra: c.scenario.configExtra, routing: c.scenario.routing) { fx in
                 defer { outcome.transcript = fx.transcriptText }
                 try await c.scenario.setup(fx)
                 let trace = fx.directory + "/crash-trace"

@@ -159,3 +159,89 @@ extension ChaosVerdict {
         findings += other.findings
     }
 }
+
+extension ChaosInvariants {
+    static let recipients = ["modtager", "modtager2"]
+
+    /// The sender's file routed exactly once: one transfer, delivered; one outbox entry per
+    /// recipient, each delivered by exactly one delivery; each recipient's IN/ holding the
+    /// file complete (the original's size and SHA-256) with metadata naming the transfer,
+    /// and nothing else; the sender's OUT/ holding only the `delivered` receipt; nothing left
+    /// in STATE/transfers.
+    static func transferRoutedOnce(_ fx: ChaosFixture) throws -> ChaosVerdict {
+        var v = ChaosVerdict()
+        let store = try fx.store()
+        let name = ChaosFiles.transferName
+        let transfers = try store.transfers(limit: 100)
+        let routed = transfers.filter { $0.transfer.state != .rejected }
+        if routed.isEmpty { v.noteLost("no transfer of \(name) (transfers: \(transfers.map { "\($0.transfer.state.rawValue) \($0.transfer.reasons)" }))") }
+        if routed.count > 1 { v.noteDuplicated("\(routed.count) transfers of \(name)") }
+        if transfers.count > routed.count { v.noteWrong("refused: \(transfers.filter { $0.transfer.state == .rejected }.map(\.transfer.reasons))") }
+        guard let transfer = routed.first?.transfer else { return v }
+        if transfer.state != .delivered { v.noteLost("transfer \(transfer.id ?? 0) is \(transfer.state.rawValue), not delivered") }
+        let entries = try store.transferEntries(transferId: transfer.id ?? 0)
+        if entries.map(\.system).sorted() != recipients { v.noteWrong("outbox entries for \(entries.map(\.system)), expected \(recipients)") }
+        let deliveries = try store.deliveries(limit: 1000)
+        for entry in entries {
+            if entry.state != .delivered { v.noteLost("outbox \(entry.id ?? 0) to \(entry.system) is \(entry.state.rawValue): \(entry.lastError ?? "")") }
+            let delivered = deliveries.filter { $0.outboxId == entry.id && $0.outcome == .delivered }
+            if delivered.isEmpty { v.noteLost("no delivered row for \(entry.system)") }
+            if delivered.count > 1 { v.noteDuplicated("\(delivered.count) delivered rows for \(entry.system)") }
+        }
+        let accepted = try store.auditLog(limit: 1000, action: "transfer.accepted").count
+        if accepted != 1 { v.noteWrong("\(accepted) transfer.accepted audit rows, expected 1") }
+        let sha = (try? sha256sum(ChaosFiles.original(fx))) ?? "?"
+        let size = ((try? FileManager.default.attributesOfItem(atPath: ChaosFiles.original(fx)))?[.size] as? NSNumber)?.int64Value ?? -1
+        for system in recipients {
+            let inbox = fx.inbox(of: system)
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: inbox)) ?? []).filter { !isTemporary($0) }.sorted()
+            if !names.contains(name) { v.noteLost("\(system) IN/\(name) is missing") }
+            if !names.contains(name + ".metadata") { v.noteLost("\(system) IN/\(name).metadata is missing") }
+            for other in names where ![name, name + ".metadata"].contains(other) { v.noteDuplicated("\(system) IN/ holds \(other)") }
+            if names.contains(name) {
+                let got = (try? sha256sum(inbox + "/" + name)) ?? "-"
+                let bytes = ((try? FileManager.default.attributesOfItem(atPath: inbox + "/" + name))?[.size] as? NSNumber)?.int64Value ?? -2
+                if got != sha || bytes != size { v.notePartial("\(system) IN/\(name) is \(bytes) bytes, \(got); the sender's is \(size), \(sha)") }
+            }
+            let metadata = (try? String(contentsOfFile: inbox + "/" + name + ".metadata", encoding: .utf8)) ?? ""
+            if names.contains(name + ".metadata"), !metadata.contains("<FileTransferUUID>\(transfer.fileTransferUUID ?? "?")</FileTransferUUID>")
+                || !metadata.contains("<Sender>afsender</Sender>") || !metadata.contains(sha) {
+                v.notePartial("\(system) IN/\(name).metadata does not name the transfer: \(metadata.prefix(300))")
+            }
+        }
+        let out = ((try? FileManager.default.contentsOfDirectory(atPath: fx.senderOut)) ?? []).sorted()
+        if out != [name + ".sftpreceipt"] { v.noteWrong("the sender's OUT/ holds \(out), expected only the receipt") }
+        let receipt = (try? String(contentsOfFile: fx.senderOut + "/" + name + ".sftpreceipt", encoding: .utf8)) ?? ""
+        if !receipt.contains("<Status>delivered</Status>") { v.noteWrong("the receipt does not say delivered: \(receipt.prefix(300))") }
+        let spool = ((try? FileManager.default.contentsOfDirectory(atPath: fx.state + "/transfers")) ?? [])
+        if !spool.isEmpty { v.noteWrong("STATE/transfers still holds \(spool)") }
+        return v
+    }
+
+    /// A file with a wrong Sender refused exactly once: one rejected transfer, one alarm, the
+    /// file still with the sender, a `rejected` receipt, nothing delivered anywhere.
+    static func transferRefusedOnce(_ fx: ChaosFixture) throws -> ChaosVerdict {
+        var v = ChaosVerdict()
+        let store = try fx.store()
+        let name = ChaosFiles.transferName
+        let transfers = try store.transfers(limit: 100)
+        let refused = transfers.filter { $0.transfer.state == .rejected }
+        if refused.isEmpty { v.noteLost("no refusal recorded") }
+        if refused.count > 1 { v.noteDuplicated("\(refused.count) refusals of the same file") }
+        if transfers.count > refused.count { v.noteWrong("a wrong Sender was routed") }
+        let alarms = try store.alarms(limit: 100).filter { $0.kind == .transferRejected }
+        if alarms.count != 1 { v.noteWrong("\(alarms.count) transfer.rejected alarms, expected 1") }
+        if !(try store.outbox(limit: 100)).isEmpty { v.noteDuplicated("the refused file has outbox entries") }
+        for system in recipients {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: fx.inbox(of: system))) ?? []
+            if !names.isEmpty { v.noteDuplicated("\(system) IN/ holds \(names)") }
+        }
+        let out = ((try? FileManager.default.contentsOfDirectory(atPath: fx.senderOut)) ?? []).sorted()
+        if out != [name, name + ".sftpreceipt", name + ".trigger"] { v.noteWrong("the sender's OUT/ holds \(out)") }
+        let receipt = (try? String(contentsOfFile: fx.senderOut + "/" + name + ".sftpreceipt", encoding: .utf8)) ?? ""
+        if !receipt.contains("<Status>rejected</Status>") || !receipt.contains("wrong-sender") {
+            v.noteWrong("the receipt does not refuse it: \(receipt.prefix(300))")
+        }
+        return v
+    }
+}

@@ -8,6 +8,8 @@ struct ChaosScenario: Sendable {
     var name: String
     /// Added under the `kbh-status` extract in the configuration (already indented).
     var configExtra: String = ""
+    /// Whether the fixture has a sender system and a second recipient (file transfer).
+    var routing = false
     /// Commands (and database moves) before the crash; they must succeed.
     var setup: @Sendable (ChaosFixture) async throws -> Void = { _ in }
     /// The command killed at the crash point; `{dir}` stands for the fixture's directory.
@@ -102,10 +104,47 @@ extension ChaosScenario {
         resume: { fx in try await fx.udtraek(["serve", "--once"]) },
         check: { fx in try ChaosInvariants.changeCarriedOutOnce(fx) })
 
-    static let all = [extract, backlog, largeFile, schedule, recovery, retention, change]
+    /// `serve --once` routes a 3 MiB file from `afsender`'s OUT/ to `modtager` and `modtager2`.
+    static let routing = ChaosScenario(
+        name: "routing", routing: true,
+        setup: { fx in try ChaosFiles.sendTransfer(fx, sender: "afsender") },
+        crashing: ["serve", "--once"],
+        resume: { fx in try await fx.udtraek(["serve", "--once"]) },
+        check: { fx in try ChaosInvariants.transferRoutedOnce(fx) })
+
+    /// `serve --once` refuses a file whose trigger names another Sender.
+    static let refusal = ChaosScenario(
+        name: "refusal", routing: true,
+        setup: { fx in try ChaosFiles.sendTransfer(fx, sender: "modtager") },
+        crashing: ["serve", "--once"],
+        resume: { fx in try await fx.udtraek(["serve", "--once"]) },
+        check: { fx in try ChaosInvariants.transferRefusedOnce(fx) })
+
+    static let all = [extract, backlog, largeFile, schedule, recovery, retention, change, routing, refusal]
 }
 
 enum ChaosFiles {
+    /// The routed file's name, and where the harness keeps the original to compare with.
+    static let transferName = "R261120.dat"
+    static func original(_ fx: ChaosFixture) -> String { fx.directory + "/" + transferName + ".orig" }
+
+    /// A 3 MiB file and its trigger in the sender's OUT/ (written as a paramiko client
+    /// would, the trigger last), for `modtager` and `modtager2`, naming `sender` as Sender.
+    static func sendTransfer(_ fx: ChaosFixture, sender: String) throws {
+        let size = 3 << 20 | 4321
+        try make(original(fx), size: size)
+        try FileManager.default.copyItem(atPath: original(fx), toPath: fx.senderOut + "/" + transferName)
+        try """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <ns2:Trigger xmlns:ns2="http://serviceplatformen.dk/xml/wsdl/soap11/SFTP/1/types">
+            <FileDescriptor><FileName>\(transferName)</FileName><SizeInBytes>\(size)</SizeInBytes><Sender>\(sender)</Sender>
+            <SendersFileId>0e5c2f4a-9b1d-4c3e-8f7a-6b5d4c3e2f1a</SendersFileId>
+            <Recipients>modtager</Recipients><Recipients>modtager2</Recipients></FileDescriptor>
+            <FileContentDescriptor><SFTPDynamicRoutingInfo><InfRef>\(ChaosFixture.infRef)</InfRef></SFTPDynamicRoutingInfo></FileContentDescriptor>
+            </ns2:Trigger>
+            """.write(toFile: fx.senderOut + "/" + transferName + ".trigger", atomically: false, encoding: .utf8)
+    }
+
     /// A local file of `size` bytes of varied content.
     static func make(_ path: String, size: Int) throws {
         var bytes = [UInt8](repeating: 0, count: size)

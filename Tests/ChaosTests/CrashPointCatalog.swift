@@ -39,6 +39,13 @@ enum CrashPointCatalog {
         "change.verified", "change.completed", "change.incidents-resolved",
     ]
 
+    static let routing: [String] = [
+        "routing.trigger-read", "routing.copy-chunk", "routing.copy-chunk#3", "routing.copied", "routing.accepted",
+        "routing.receipt-written", "routing.trigger-removed", "routing.source-removed", "serve.routed", "delivery.claimed",
+        "upload.after-rename", "delivery.before-record#2", "delivery.after-record", "serve.delivered", "routing.before-finish",
+    ]
+    static let refusal: [String] = ["routing.trigger-read", "routing.rejected"]
+
     /// Every (point, scenario) pair `make chaos` runs.
     static let all: [ChaosCase] =
         extract.map { ChaosCase(point: $0, scenario: .extract) }
@@ -48,13 +55,15 @@ enum CrashPointCatalog {
         + recovery.map { ChaosCase(point: $0, scenario: .recovery) }
         + retention.map { ChaosCase(point: $0, scenario: .retention) }
         + change.map { ChaosCase(point: $0, scenario: .change) }
+        + routing.map { ChaosCase(point: $0, scenario: .routing) }
+        + refusal.map { ChaosCase(point: $0, scenario: .refusal) }
 
     /// The short version in `make test`: one or two points per area, the riskiest steps.
     static let short: [String] = [
         "extract.source-chunk#3 extract", "spool.after-rename extract", "extract.after-commit extract",
         "upload.after-rename extract", "upload.chunk-sent#2 large-file", "delivery.before-record#2 backlog",
         "scheduler.slot-recorded schedule", "recovery.leftover-removed recovery", "retention.after-remove retention",
-        "change.after-apply change",
+        "change.after-apply change", "routing.accepted routing", "routing.trigger-removed routing",
     ]
 
     static func named(_ id: String) -> ChaosCase? { all.first { $0.id == id } }

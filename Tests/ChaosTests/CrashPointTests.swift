@@ -18,11 +18,15 @@ import UdtraekTesting
         #expect(passed, "\(ChaosHarness.table([outcome]))\n\(outcome.transcript)")
     }
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["UDTRAEK_CHAOS"] == "all"))
+    /// `UDTRAEK_CHAOS=all` runs every point; `UDTRAEK_CHAOS=routing,refusal` the points of
+    /// those scenarios only.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["UDTRAEK_CHAOS"] != nil))
     func everyCrashPoint() async throws {
         #expect(CrashPointCatalog.distinctPoints.count >= 50)
+        let chosen = ProcessInfo.processInfo.environment["UDTRAEK_CHAOS"] ?? "all"
+        let scenarios = Set(chosen.split(separator: ",").map(String.init))
         var outcomes: [ChaosOutcome] = []
-        for c in CrashPointCatalog.all {
+        for c in CrashPointCatalog.all where chosen == "all" || scenarios.contains(c.scenario.name) {
             let outcome = await ChaosHarness.run(c)
             print("chaos: \(c.id): \(outcome.passed ? "pass" : "FAIL \(outcome.note)")")
             if !outcome.passed, ProcessInfo.processInfo.environment["UDTRAEK_CHAOS_VERBOSE"] != nil {
