@@ -24,6 +24,20 @@ public struct TriggerDocument: Sendable, Equatable {
     public var recipientItSystem: String?
     public var senderTimestamp: Date?
 
+    public init(fileName: String, sizeInBytes: Int64, sender: String, sendersFileId: String, recipients: [String],
+                routing: RoutingInfo = RoutingInfo(), senderItSystem: String? = nil, recipientItSystem: String? = nil,
+                senderTimestamp: Date? = nil) {
+        self.fileName = fileName
+        self.sizeInBytes = sizeInBytes
+        self.sender = sender
+        self.sendersFileId = sendersFileId
+        self.recipients = recipients
+        self.routing = routing
+        self.senderItSystem = senderItSystem
+        self.recipientItSystem = recipientItSystem
+        self.senderTimestamp = senderTimestamp
+    }
+
     /// The largest trigger read: a trigger is a few hundred bytes; this leaves room for
     /// hundreds of recipients and refuses a mistaken upload of something else.
     public static let maximumBytes = 64 << 10
@@ -46,16 +60,35 @@ public struct TriggerDocument: Sendable, Equatable {
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = reader
-        guard parser.parse(), reader.problems.isEmpty else {
+        // Foundation's parser on Linux reports success for a document that simply stops (an
+        // empty file, a trigger cut off while it was uploaded): only a closed root element
+        // says the sender wrote all of it, so every Recipients element is there.
+        guard parser.parse(), reader.problems.isEmpty, reader.rootClosed else {
             var problems = reader.problems
             if problems.isEmpty {
-                let line = parser.lineNumber
-                problems.append("the trigger is not well-formed XML (line \(line)): \((parser.parserError?.localizedDescription ?? "unreadable").displaySafe(limit: 120)); upload the complete document")
+                problems.append(reader.sawRoot || bytes.contains(where: { $0 == UInt8(ascii: "<") })
+                                ? (parser.parserError == nil ? "the trigger ends before its root element closes: it was cut off or is still being written; upload the whole trigger" : notWellFormed(parser))
+                                : "the trigger is empty or not XML; it is an ns2:Trigger document")
             }
             return .failure(TriggerProblems(problems))
         }
         return reader.document()
     }
+}
+
+/// The parser's complaint in a sender's terms: where, and the likely cause (libxml2's codes,
+/// which Foundation passes on without words of its own).
+private func notWellFormed(_ parser: XMLParser) -> String {
+    let code = (parser.parserError as NSError?)?.code ?? 0
+    let cause: String
+    switch code {
+    case 4, 5: cause = "it is empty or ends before its root element closes; upload the whole trigger"
+    case 9: cause = "it holds a character XML cannot carry (a control character?)"
+    case 73, 76: cause = "an element is not closed, or closed with another name"
+    case 31, 32: cause = "it is not UTF-8 text (or its encoding declaration is wrong)"
+    default: cause = "XML parser error \(code)"
+    }
+    return "the trigger is not well-formed XML at line \(parser.lineNumber), column \(parser.columnNumber): \(cause)"
 }
 
 /// Why a trigger cannot be read, one reason per problem.
@@ -85,14 +118,16 @@ private final class TriggerReader: NSObject, XMLParserDelegate {
     private var text = ""
     private var values: [String: String] = [:]
     private var recipients: [String] = []
-    private var sawRoot = false
+    private(set) var sawRoot = false
+    /// The root element's end tag was read: the document is whole.
+    private(set) var rootClosed = false
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
                 attributes: [String: String] = [:]) {
         if stack.isEmpty {
             sawRoot = true
             if name != "Trigger" || namespaceURI != MetadataDocument.namespace {
-                problems.append("the root element is \(name.displaySafe(limit: 40)) in \((namespaceURI ?? "no namespace").displaySafe(limit: 80)); a trigger is ns2:Trigger in \(MetadataDocument.namespace)")
+                problems.append("the root element is \(name.displaySafe(limit: 40)) in \((namespaceURI.flatMap { $0.isEmpty ? nil : $0 } ?? "no namespace").displaySafe(limit: 80)); a trigger is ns2:Trigger in \(MetadataDocument.namespace)")
                 parser.abortParsing()
             }
         }
@@ -112,6 +147,7 @@ private final class TriggerReader: NSObject, XMLParserDelegate {
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
         let path = stack.dropFirst().joined(separator: "/")
         stack.removeLast()
+        if stack.isEmpty { rootClosed = true }
         let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
         text = ""
         if path == Self.recipientsPath {

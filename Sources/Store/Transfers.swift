@@ -161,6 +161,17 @@ public struct TransferRecipient: Codable, Sendable, Equatable {
     public var pickupState: String?
     public var collectedAt: Date?
     public var collectionDetail: String?
+
+    enum CodingKeys: String, CodingKey {
+        case system, attempts
+        case outboxId = "outbox_id"
+        case outboxState = "outbox_state"
+        case deliveredAt = "delivered_at"
+        case lastError = "last_error"
+        case pickupState = "pickup_state"
+        case collectedAt = "collected_at"
+        case collectionDetail = "collection_detail"
+    }
 }
 
 /// A transfer with its recipients, for `udtraek transfers` and the admin API.

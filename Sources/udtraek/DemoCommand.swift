@@ -105,6 +105,12 @@ struct DemoCommand: ParsableCommand {
             }
         }
 
+        let transfer = try DemoTransfer.run(store: store, state: state, sshd: sshd, local: local, service: service)
+        if !transfer.isEmpty {
+            step("File transfer between systems (OUT/NAME + NAME.trigger, routed to the recipient's IN/)")
+            transfer.forEach { print($0) }
+        }
+
         let lookups = try DemoGateway.run(store: store)
         if !lookups.isEmpty {
             step("Lookups through the gateway (HTTPS, sag-kbh's client certificate)")
