@@ -236,7 +236,7 @@ let package = Package(
         ]),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "FileRoutingTests", dependencies: [
-            "FileRouting", "Delivery", "Store", "UdtraekConfig", "UdtraekTesting", "SFTPClient", "Runtime",
+            "FileRouting", "Delivery", "Monitoring", "Store", "UdtraekConfig", "UdtraekTesting", "SFTPClient", "Runtime",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "UdtraekTesting", "Runtime",

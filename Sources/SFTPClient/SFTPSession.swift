@@ -43,9 +43,12 @@ public final class SFTPSession {
 
     deinit { close() }
 
+    /// Shuts the SFTP subsystem down; nothing to do once its SSH session was closed first
+    /// (`session.close()` freed everything of it, and this one must not touch it again).
     public func close() {
         guard !closed else { return }
         closed = true
+        guard !session.isClosed else { return }
         libssh2_sftp_shutdown(raw)
     }
 
@@ -228,7 +231,7 @@ public final class SFTPFile {
     }
 
     deinit {
-        if let handle, !sftp.session.isBroken { libssh2_sftp_close_handle(handle) }
+        if let handle, !sftp.session.isBroken, !sftp.session.isClosed { libssh2_sftp_close_handle(handle) }
     }
 
     /// The libssh2 handle while the file is open.
@@ -276,7 +279,7 @@ public final class SFTPFile {
     public func close() throws {
         guard let h = handle else { return }
         handle = nil
-        if sftp.session.isBroken { return } // nothing can be closed over a dead transport
+        if sftp.session.isBroken || sftp.session.isClosed { return } // nothing can be closed over a dead or closed transport
         let rc = libssh2_sftp_close_handle(h)
         if rc != 0 { throw sftp.failure(.close, "closing \(path) on \(sftp.endpoint)", rc: rc) }
     }

@@ -16,6 +16,9 @@ public final class SSHSession {
     public let negotiatedCipher: String
     public let negotiatedMAC: String
     private var closed = false
+    /// Whether `close()` freed the libssh2 session: an `SFTPSession` or file released later
+    /// must not touch it (that would be a use after free).
+    var isClosed: Bool { closed }
     /// Set after a timeout or a lost connection: the transport's state is unknown, so
     /// every later call is refused at once instead of waiting out another timeout.
     public private(set) var isBroken = false

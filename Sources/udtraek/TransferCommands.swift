@@ -15,21 +15,22 @@ struct TransfersCommand: ParsableCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only files from this sender system.") var sender: String?
         @Option(help: "Only files for this recipient system.") var recipient: String?
+        /// `--status`, since `--state` names the state directory on every command.
         @Option(help: "Only transfers in this state: accepted (on its way), delivered (every recipient has it), rejected.")
-        var state: String?
+        var status: String?
         @Option(help: "How many rows.") var limit = 100
         @Flag(help: "JSON for scripts.") var json = false
 
         func validate() throws {
             try Arguments.checkLimit(limit)
-            if let state, TransferState(rawValue: state) == nil {
-                throw ValidationError("--state must be one of \(TransferState.allCases.map(\.rawValue).joined(separator: ", ")), not '\(state.displaySafe(limit: 40))'")
+            if let status, TransferState(rawValue: status) == nil {
+                throw ValidationError("--status must be one of \(TransferState.allCases.map(\.rawValue).joined(separator: ", ")), not '\(status.displaySafe(limit: 40))'")
             }
         }
 
         func run() throws {
             let store = try global.openStore()
-            let rows = try store.transfers(sender: sender, recipient: recipient, states: state.flatMap(TransferState.init).map { [$0] },
+            let rows = try store.transfers(sender: sender, recipient: recipient, states: status.flatMap(TransferState.init).map { [$0] },
                                            limit: limit)
             try Output(json: json).emit(rows, columns: [
                 ("ID", { "\($0.transfer.id ?? 0)" }), ("RECEIVED", { Format.time($0.transfer.receivedAt) }),

@@ -2,6 +2,7 @@ import Crypto
 import Delivery
 import FileRouting
 import Foundation
+import Monitoring
 import Store
 import Testing
 import UdtraekTesting
@@ -61,6 +62,28 @@ import UdtraekTesting
                 #expect(steps.contains(step), "history \(steps) lacks \(step)")
             }
             #expect(steps.filter { $0 == "delivered" }.count == 2)
+
+            // Pickup monitoring watches routed files as it watches extracts: esdh collects
+            // (deletes) its copy, and the transfer shows it end to end.
+            let monitor = PickupMonitor(store: fx.store)
+            defer { monitor.close() }
+            try monitor.runPassBlocking()
+            try FileManager.default.removeItem(atPath: fx.inbox("esdh", "D261201.dokumenter.xml"))
+            try monitor.runPassBlocking()
+            let collected = try #require(try fx.store.transferSummary(id: transfer.id ?? 0))
+            #expect(collected.recipients.map { $0.collectedAt != nil } == [true, false])
+            #expect(collected.recipients.map(\.pickupState) == ["collected_on_time", "awaiting"])
+            #expect(collected.progress == "collected 1/2")
+
+            // The whole path in `udtraek transfers show`, the real process.
+            let shown = try UdtraekCLI.run(["transfers", "show", "\(transfer.id ?? 0)", "--state", fx.state])
+            #expect(shown.status == 0, "\(shown.output)")
+            for line in ["received", "checked", "accepted", "source.removed", "delivered", "to esdh", "to sag", "collected",
+                         "by esdh: deleted from IN", "finished", "receipt", "collected 1/2"] {
+                #expect(shown.output.contains(line), "`transfers show` lacks \(line):\n\(shown.output)")
+            }
+            let listed = try UdtraekCLI.run(["transfers", "--recipient", "sag", "--status", "delivered", "--json", "--state", fx.state])
+            #expect(listed.status == 0 && listed.output.contains("\"file_name\" : \"D261201.dokumenter.xml\""), "\(listed.output)")
         }
     }
 

@@ -17,6 +17,24 @@ import UdtraekTesting
         }
     }
 
+    /// Closing the SSH session first, then releasing its SFTP session and an open file,
+    /// touched freed libssh2 memory (a crash found by the demo's file transfer).
+    @Test func closingTheSessionBeforeItsSFTPSessionAndFilesIsSafe() async throws {
+        try await offThePool {
+            let fx = try SSHFixture(keyType: .ed25519)
+            defer { fx.tearDown() }
+            for _ in 0..<3 {
+                let session = try SSHSession(options: fx.options())
+                var sftp: SFTPSession? = try session.sftp()
+                var file: SFTPFile? = try sftp?.open("IN/x", write: true)
+                session.close()
+                file = nil
+                sftp = nil
+                #expect(file == nil && sftp == nil)
+            }
+        }
+    }
+
     @Test func rsaLoginWorksWithTheSHA1Allowance() async throws {
         try await offThePool {
             let fx = try SSHFixture(keyType: .rsa)
