@@ -82,7 +82,7 @@ fuzz-build: deps
 
 ## Fuzz each target for FUZZ_SECONDS, one after another; figures per target and a summary.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= config cron invocation-context durations metadata
+FUZZ_TARGETS ?= config cron invocation-context durations metadata trigger
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run-fuzz.sh $(FUZZ_TARGETS)
 

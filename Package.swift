@@ -164,7 +164,7 @@ let package = Package(
                                                       .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         // Fuzz targets: the parsers of outside input, each with the properties it must keep.
         // Used by the libFuzzer harness and by the corpus replay test.
-        .target(name: "FuzzTargets", dependencies: ["UdtraekConfig", "Scheduling", "Gateway", "Store", "ChangeOrders", "Delivery"]),
+        .target(name: "FuzzTargets", dependencies: ["UdtraekConfig", "Scheduling", "Gateway", "Store", "ChangeOrders", "Delivery", "FileRouting"]),
         // libFuzzer's driver entry, declared for the harness (defined by libFuzzer when linked).
         .target(name: "CUdtraekFuzzer"),
         .executableTarget(name: "UdtraekFuzz", dependencies: ["FuzzTargets", "CUdtraekFuzzer"]),

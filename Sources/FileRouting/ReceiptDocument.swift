@@ -106,6 +106,16 @@ public struct ReceiptDocument: Sendable, Equatable {
             .timeSeparator(.colon).timeZone(separator: .omitted))
     }
 
+    /// What a value reads back as from the receipt: itself, with characters XML cannot
+    /// carry (and control characters) written as U+XXXX.
+    public static func escapeForText(_ text: String) -> String {
+        var out = ""
+        for ch in text.unicodeScalars {
+            if InputText.isControl(ch) || !InputText.isXMLCharacter(ch) { out += ch.codePoint } else { out.unicodeScalars.append(ch) }
+        }
+        return out
+    }
+
     /// Escapes markup, and writes any character XML 1.0 cannot carry (a control character
     /// in a name a sender chose) as U+XXXX text, so the receipt always parses.
     static func escape(_ text: String) -> String {

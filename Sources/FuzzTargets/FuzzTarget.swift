@@ -14,6 +14,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case durations
     /// The `NAME.metadata` XML document (`MetadataDocument`), built from fuzzed fields.
     case metadata
+    /// A sender's `NAME.trigger` (`TriggerDocument`), and the receipt written about it.
+    case trigger
 
     /// Runs one input; throws when a property does not hold. Never traps on its own.
     public func check(_ input: [UInt8]) throws(FuzzFailure) {
@@ -23,6 +25,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .invocationContext: try InvocationContextTarget.check(input)
         case .durations: try DurationTarget.check(input)
         case .metadata: try MetadataTarget.check(input)
+        case .trigger: try TriggerTarget.check(input)
         }
     }
 }
