@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build, the tests and the demo need (Debian names).
-DEB_PACKAGES := libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev openssh-server openssh-client pkg-config gzip curl openssl
+DEB_PACKAGES := libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev openssh-server openssh-client pkg-config gzip curl openssl python3-paramiko
 BIN := .build/debug/udtraek
 RELEASE_BIN := .build/release/udtraek
 

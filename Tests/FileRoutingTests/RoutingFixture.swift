@@ -16,13 +16,19 @@ final class RoutingFixture: @unchecked Sendable {
     let sshd: LocalSSHD
     var state: String { directory + "/state" }
 
-    init(senderExtra: String = "") throws {
+    /// With `sharedLogin`, the platform's monitoring login for the host (bound to every
+    /// inbox root) reads the sender's folder instead of the sender's own key.
+    init(senderExtra: String = "", sharedLogin: Bool = false) throws {
         directory = NSTemporaryDirectory() + "udtraek-routing-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory + "/keys", withIntermediateDirectories: true)
         sshd = try LocalSSHD(directory: directory + "/sshd")
         for name in ["fagsystem", "esdh", "sag", "udenaftale"] {
             try SSHKeys.generate(.ed25519, at: directory + "/keys/\(name)")
             try sshd.addAccount(.init(system: name, publicKeyPath: directory + "/keys/\(name).pub"))
+        }
+        if sharedLogin {
+            try SSHKeys.generate(.ed25519, at: directory + "/keys/monitor")
+            try sshd.addAccount(.init(system: "monitor", publicKeyPath: directory + "/keys/monitor.pub", root: sshd.inboxesRoot))
         }
         try sshd.start()
         let fingerprint = try sshd.hostKeyFingerprint
@@ -47,6 +53,7 @@ final class RoutingFixture: @unchecked Sendable {
               - { uuid: \(UUID().uuidString.lowercased()), system: esdh, municipality: "0751", service: file-transfer, sender: fagsystem, infref: "\(Self.infRef)", state: approved }
               - { uuid: \(UUID().uuidString.lowercased()), system: sag, municipality: "0751", service: file-transfer, sender: fagsystem, infref: "\(Self.infRef)", state: approved }
               - { uuid: \(UUID().uuidString.lowercased()), system: udenaftale, municipality: "0751", service: file-transfer, sender: fagsystem, infref: "\(Self.infRef)", state: pending }
+            \(sharedLogin ? "monitoring: { logins: [{ host: 127.0.0.1, port: \(port), user: \(LocalSSHD.loginUser), private_key: \(keys)/monitor, host_key_fingerprints: [\(fingerprint)], inbox_root: \"{system}\" }] }" : "")
             """
         store = try Store(stateDirectory: directory + "/state")
         try ConfigurationFile.parse(text, path: directory + "/udtraek.yaml").apply(to: store, actor: "test")

@@ -181,6 +181,24 @@ import UdtraekTesting
         }
     }
 
+    /// With a monitoring login for the host, the router reads and cleans the sender's folder
+    /// through it (one login for every sender on the host), not with the sender's key.
+    @Test func theHostsMonitoringLoginReadsTheSendersFolder() async throws {
+        try await offThePool {
+            let fx = try RoutingFixture(sharedLogin: true)
+            defer { fx.tearDown() }
+            // The sender's own key is gone from the server: only the monitoring login can read OUT/.
+            let body = Self.payload(10_000)
+            try fx.send("s.dat", contents: body, trigger: RoutingFixture.trigger(name: "s.dat", size: body.count))
+            try fx.sshd.removeAccount(system: "fagsystem")
+            let (first, delivered, _) = try fx.route()
+            #expect(first.accepted == 1 && first.unreachable.isEmpty, "\(first)")
+            #expect(delivered.count == 2)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: fx.out()) == ["s.dat.sftpreceipt"])
+            #expect(fx.inboxFiles("esdh") == ["s.dat", "s.dat.metadata"])
+        }
+    }
+
     /// `processed: move-to` keeps the routed file and trigger in the sender's processed folder.
     @Test func movedToTheProcessedFolder() async throws {
         try await offThePool {
