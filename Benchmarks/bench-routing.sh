@@ -176,7 +176,7 @@ ours_round() {
     "$bin" config apply --config "$cfg" --state "$state" > "$work/apply-$k.log" 2>&1 \
         || { cat "$work/apply-$k.log" >&2; die "udtraek config apply failed"; }
     drop_file
-    t=$(timed "$work/ours-$k.log" "$bin" serve --once --config "$cfg" --state "$state" --log-level notice) \
+    t=$(timed "$work/ours-$k.log" "$bin" serve --once --config "$cfg" --state "$state" --log-level "${BENCH_LOG_LEVEL:-notice}") \
         || die "udtraek serve --once failed (log above)"
     for r in "${recipients[@]}"; do
         [[ -f $inboxes/$r/IN/payload.bin ]] || { cat "$work/ours-$k.log" >&2; die "$r: IN/payload.bin was not delivered"; }
@@ -198,21 +198,27 @@ ours_round() {
 # The peer: sftp gets the sender's file with the sender's key, then puts it into each
 # recipient's IN/ with that recipient's key; one script, timed as a whole.
 sftp_opts=(-q -P "$port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR)
-printf 'get OUT/payload.bin %s\n' "$work/peer.bin" > "$work/get.batch"
-printf 'put %s IN/peer.bin\n' "$work/peer.bin" > "$work/put.batch"
-{
-    echo 'set -euo pipefail'
-    printf 'sftp %s -b %q -i %q %q\n' "${sftp_opts[*]}" "$work/get.batch" "$work/keys/$sender" "$user@127.0.0.1"
-    for r in "${recipients[@]}"; do
-        printf 'sftp %s -b %q -i %q %q\n' "${sftp_opts[*]}" "$work/put.batch" "$work/keys/$r" "$user@127.0.0.1"
-    done
-} > "$work/peer.sh"
+# Two variants: plain `get`/`put` (nothing flushed to disk), and `get -f`/`put -f`, which
+# fsync the local copy and have the server fsync each upload, as udtraek does (the
+# like-for-like comparison: on a VM, flushing 4 GiB is a good part of the time).
+for variant in plain fsync; do
+    flag=""; [[ $variant == fsync ]] && flag="-f "
+    printf 'get %sOUT/payload.bin %s\n' "$flag" "$work/peer.bin" > "$work/get-$variant.batch"
+    printf 'put %s%s IN/peer.bin\n' "$flag" "$work/peer.bin" > "$work/put-$variant.batch"
+    {
+        echo 'set -euo pipefail'
+        printf 'sftp %s -b %q -i %q %q\n' "${sftp_opts[*]}" "$work/get-$variant.batch" "$work/keys/$sender" "$user@127.0.0.1"
+        for r in "${recipients[@]}"; do
+            printf 'sftp %s -b %q -i %q %q\n' "${sftp_opts[*]}" "$work/put-$variant.batch" "$work/keys/$r" "$user@127.0.0.1"
+        done
+    } > "$work/peer-$variant.sh"
+done
 
-# Echoes the wall seconds of one peer round; checks the copies and removes them.
+# Echoes the wall seconds of one peer round (variant plain or fsync); checks the copies and removes them.
 peer_round() {
-    local k=$1 t secs r
+    local k=$1 variant=$2 t secs r
     cp "$file" "$out/payload.bin"
-    t=$(timed "$work/peer-$k.log" bash "$work/peer.sh") || die "sftp failed (log above)"
+    t=$(timed "$work/peer-$variant-$k.log" bash "$work/peer-$variant.sh") || die "sftp failed (log above)"
     read -r secs _ <<< "$t"
     for r in "${recipients[@]}"; do
         [[ $(stat -c %s "$inboxes/$r/IN/peer.bin" 2>/dev/null) == "$bytes" ]] || die "$r: the peer's IN/peer.bin is missing or has the wrong size"
@@ -224,26 +230,31 @@ peer_round() {
 
 echo "== warm-up round (not measured)"
 ours_round 0 > /dev/null
-peer_round 0 > /dev/null
+peer_round 0 plain > /dev/null
+peer_round 0 fsync > /dev/null
 
-ours_secs=(); peer_secs=(); ours_rss=()
-printf '\n%-6s %10s %10s %10s %10s %14s\n' run "ours s" "peer s" "ours MB/s" "peer MB/s" "ours peak RSS"
+ours_secs=(); peer_secs=(); peerf_secs=(); ours_rss=()
+printf '\n%-6s %10s %10s %12s %10s %10s %12s %14s\n' run "ours s" "peer s" "peer -f s" "ours MB/s" "peer MB/s" "peer -f MB/s" "ours peak RSS"
 for k in $(seq "$runs"); do
     read -r secs rss <<< "$(ours_round "$k")"
-    theirs=$(peer_round "$k")
-    ours_secs+=("$secs"); peer_secs+=("$theirs"); ours_rss+=("$rss")
-    printf '%-6s %10s %10s %10s %10s %11s MiB\n' "$k" "$secs" "$theirs" "$(mbps "$secs")" "$(mbps "$theirs")" "$(mib "$rss")"
+    theirs=$(peer_round "$k" plain)
+    theirs_f=$(peer_round "$k" fsync)
+    ours_secs+=("$secs"); peer_secs+=("$theirs"); peerf_secs+=("$theirs_f"); ours_rss+=("$rss")
+    printf '%-6s %10s %10s %12s %10s %10s %12s %11s MiB\n' "$k" "$secs" "$theirs" "$theirs_f" "$(mbps "$secs")" "$(mbps "$theirs")" \
+        "$(mbps "$theirs_f")" "$(mib "$rss")"
 done
 
 m_ours=$(median "${ours_secs[@]}")
 m_peer=$(median "${peer_secs[@]}")
+m_peerf=$(median "${peerf_secs[@]}")
 peak=$(printf '%s\n' "${ours_rss[@]}" | sort -g | tail -1)
-printf '%-6s %10s %10s %10s %10s %11s MiB (max)\n' median "$m_ours" "$m_peer" "$(mbps "$m_ours")" "$(mbps "$m_peer")" "$(mib "$peak")"
+printf '%-6s %10s %10s %12s %10s %10s %12s %11s MiB (max)\n' median "$m_ours" "$m_peer" "$m_peerf" "$(mbps "$m_ours")" "$(mbps "$m_peer")" \
+    "$(mbps "$m_peerf")" "$(mib "$peak")"
 
 routed=$(grep -o 'file transfer: .*' "$work/ours-1.log" | head -1 || true)
 echo
 echo "file: $bytes bytes (${size_mb} MiB), from $sender to ${#recipients[@]} recipients; $runs rounds after one warm-up round"
 echo "seconds: wall clock, process start to exit (peer: 1 sftp get + ${#recipients[@]} sftp put); MB/s = file bytes / 10^6 / seconds"
-echo "ratio ours/peer (median seconds; above 1 = ours slower): $(ratio "$m_ours" "$m_peer")"
-echo "ours: ${routed:-(not logged)}; fsyncs its spool copy and every delivered file, the peer fsyncs nothing"
-echo "summary: ${size_mb} MiB to ${#recipients[@]} recipients: ours $m_ours s ($(mbps "$m_ours") MB/s), sftp $m_peer s ($(mbps "$m_peer") MB/s), ratio $(ratio "$m_ours" "$m_peer"), our peak RSS $(mib "$peak") MiB"
+echo "ratio ours/peer (median seconds; above 1 = ours slower): plain get/put $(ratio "$m_ours" "$m_peer"), get -f/put -f $(ratio "$m_ours" "$m_peerf")"
+echo "ours: ${routed:-(not logged)}; fsyncs its spool copy and every delivered file, as get -f/put -f do; plain get/put flush nothing"
+echo "summary: ${size_mb} MiB to ${#recipients[@]} recipients: ours $m_ours s ($(mbps "$m_ours") MB/s), sftp $m_peer s plain / $m_peerf s with -f, ratio $(ratio "$m_ours" "$m_peer") / $(ratio "$m_ours" "$m_peerf"), our peak RSS $(mib "$peak") MiB"

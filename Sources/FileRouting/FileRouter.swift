@@ -103,9 +103,11 @@ public final class FileRouter: Sendable {
         return report
     }
 
-    /// One pass on the executor. `force` reads every sender now, whatever its poll interval.
-    public func runPass(force: Bool = false) async throws -> RoutingReport {
-        try await executor.run { try self.runPassBlocking(force: force) }
+    /// One pass on the executor. `force` reads every sender now, whatever its poll interval;
+    /// `shouldStop` is asked before each sender's file, so a stop lets the file in hand
+    /// finish (its copy and commit) and takes no other.
+    public func runPass(force: Bool = false, shouldStop: @escaping @Sendable () -> Bool = { false }) async throws -> RoutingReport {
+        try await executor.run { try self.runPassBlocking(force: force, shouldStop: shouldStop) }
     }
 
     /// How long until the next pass: the shortest poll interval of the senders, a minute
@@ -119,11 +121,11 @@ public final class FileRouter: Sendable {
 
     /// One pass on the calling thread, which may block. Passes never overlap.
     @discardableResult
-    public func runPassBlocking(force: Bool = true) throws -> RoutingReport {
-        try passLock.withLock { _ throws -> RoutingReport in try pass(force: force) }
+    public func runPassBlocking(force: Bool = true, shouldStop: @escaping @Sendable () -> Bool = { false }) throws -> RoutingReport {
+        try passLock.withLock { _ throws -> RoutingReport in try pass(force: force, shouldStop: shouldStop) }
     }
 
-    private func pass(force: Bool) throws -> RoutingReport {
+    private func pass(force: Bool, shouldStop: @escaping @Sendable () -> Bool) throws -> RoutingReport {
         let config = try store.configuration()
         let instant = clock.now
         let polled = lastPolled.withLock { $0 }
@@ -136,10 +138,10 @@ public final class FileRouter: Sendable {
         }
         let byHost = Dictionary(grouping: targets, by: { $0.1.host }).sorted { $0.key < $1.key }
         let report = Mutex(RoutingReport())
-        let context = PassContext(config: config, now: clock.date)
+        let context = PassContext(config: config, now: clock.date, shouldStop: shouldStop)
         executor.forEach(count: byHost.count, width: options.parallelHosts) { [self] i in
             let host = sessions.host(byHost[i].key)
-            for (sender, target) in byHost[i].value {
+            for (sender, target) in byHost[i].value where !shouldStop() {
                 do {
                     let part = try host.with(target.login) { sftp in try self.route(sender, target: target, sftp: sftp, context) }
                     report.withLock { $0.merge(part) }
@@ -162,10 +164,12 @@ public final class FileRouter: Sendable {
         var config: ConfigurationSnapshot
         var now: Date
         var systems: [String: ReceiverSystem]
+        var shouldStop: @Sendable () -> Bool
 
-        init(config: ConfigurationSnapshot, now: Date) {
+        init(config: ConfigurationSnapshot, now: Date, shouldStop: @escaping @Sendable () -> Bool) {
             self.config = config
             self.now = now
+            self.shouldStop = shouldStop
             systems = Dictionary(config.systems.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         }
     }
@@ -179,7 +183,7 @@ public final class FileRouter: Sendable {
         let listing = try folder.list()
         let awaiting = try store.transfersAwaitingCleanup(sender: sender.name)
         var triggered = Set<String>()
-        for triggerName in listing.keys.sorted() where triggerName.hasSuffix(SenderFolder.triggerSuffix) {
+        for triggerName in listing.keys.sorted() where triggerName.hasSuffix(SenderFolder.triggerSuffix) && !context.shouldStop() {
             let name = String(triggerName.dropLast(SenderFolder.triggerSuffix.count))
             guard !name.isEmpty else { continue }
             triggered.insert(name)

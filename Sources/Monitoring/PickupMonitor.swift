@@ -146,14 +146,17 @@ public final class PickupMonitor: Sendable {
         report.watched = active.count
 
         // Read every inbox that has files to watch, and every monitored one (to notice an
-        // unreachable inbox before a file is waiting in it).
+        // unreachable inbox before a file is waiting in it), and every sender's folder (files
+        // for other systems wait there; the router cannot take them from a server it cannot reach).
         let bySystem = Dictionary(grouping: active, by: \.system)
-        let names = Set(bySystem.keys).union(monitoring.receivers.map(\.system)).sorted()
+        let senders = config.systems.filter { $0.sender != nil }.map(\.name)
+        let names = Set(bySystem.keys).union(monitoring.receivers.map(\.system)).union(senders).sorted()
         var targets: [String: InboxTarget] = [:]
         for name in names {
             guard let system = systems[name] else { continue }
             var folders = Set((bySystem[name] ?? []).map { ($0.remotePath as NSString).deletingLastPathComponent })
-            folders.insert(system.inboxPath)
+            if bySystem[name] != nil || monitoring.receiver(name) != nil || system.sender == nil { folders.insert(system.inboxPath) }
+            if let sender = system.sender { folders.insert(sender.path) }
             var ordered = folders.sorted()
             if let r = monitoring.receiver(name), r.signal == .moved, let moved = r.movedTo { ordered.append(moved) }
             targets[name] = InboxTarget.make(system: system, logins: monitoring.settings.logins, directories: ordered)

@@ -199,6 +199,28 @@ import UdtraekTesting
         }
     }
 
+    /// A sender's server that cannot be reached raises the monitor's `inbox.unreachable`
+    /// alarm (after `unreachable_after`), as a receiver's inbox does; it resolves when the
+    /// folder can be read again.
+    @Test func anUnreachableSendersFolderRaisesTheInboxAlarm() async throws {
+        try await offThePool {
+            let fx = try RoutingFixture()
+            defer { fx.tearDown() }
+            var config = try fx.store.configuration()
+            config.monitoring.settings.unreachableAfterSeconds = 0
+            try fx.store.replaceConfiguration(with: config, audit: AuditEntry(at: Date(), actor: "test", action: "config.apply", subject: "", detail: ""))
+            let monitor = PickupMonitor(store: fx.store, options: MonitorOptions(connectTimeout: .seconds(3), operationTimeout: .seconds(5)))
+            defer { monitor.close() }
+            try monitor.runPassBlocking()
+            #expect(try fx.store.alarms(openOnly: true).isEmpty)
+            try fx.sshd.removeAccount(system: "fagsystem")
+            monitor.close()
+            let report = try monitor.runPassBlocking()
+            #expect(report.unreachable.contains("fagsystem"), "\(report.unreachable)")
+            #expect(try fx.store.alarms(openOnly: true, system: "fagsystem").map(\.kind) == [.inboxUnreachable])
+        }
+    }
+
     /// `processed: move-to` keeps the routed file and trigger in the sender's processed folder.
     @Test func movedToTheProcessedFolder() async throws {
         try await offThePool {
