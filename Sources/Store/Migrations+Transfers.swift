@@ -3,7 +3,8 @@ import GRDB
 extension Migrations {
     /// File transfer between systems (issue 14): senders' settings, file-transfer agreements
     /// (which sender may send which data type to the system), the transfers and their steps,
-    /// and the link from an outbox entry to the transfer it delivers.
+    /// the link from an outbox entry to the transfer it delivers, and an index of deliveries
+    /// by outbox entry.
     static func registerTransfers(_ m: inout DatabaseMigrator) {
         m.registerMigration("v9 file transfer") { db in
             try db.alter(table: "receiver_system") { t in
@@ -54,6 +55,10 @@ extension Migrations {
                 t.add(column: "transfer_id", .integer).references("transfer", onDelete: .setNull)
             }
             try db.create(index: "outbox_transfer", on: "outbox", columns: ["transfer_id"])
+            // A transfer's view reads each recipient's delivery attempts by outbox entry; at a
+            // country's scale the delivery table holds millions of rows (so do the settling of
+            // interrupted deliveries and the host-key release, which read it the same way).
+            try db.create(index: "delivery_outbox", on: "delivery", columns: ["outbox_id"])
         }
     }
 }
