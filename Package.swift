@@ -132,8 +132,13 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Administration",
+            dependencies: ["Store", "SFTPClient", "Runtime", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
             name: "AdminAPI",
             dependencies: [
+                "Administration",
                 "Store", "Extracts", "ChangeOrders", "Runtime", "BusinessCalendar",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -172,7 +177,7 @@ let package = Package(
             name: "udtraek",
             dependencies: [
                 "SFTPClient", "Store", "UdtraekConfig", "Delivery", "Extracts", "Scheduling", "Scheduler", "AdminAPI",
-                "UdtraekTesting", "BusinessCalendar", "Monitoring", "ChangeOrders", "Runtime", "FileRouting",
+                "UdtraekTesting", "BusinessCalendar", "Monitoring", "ChangeOrders", "Runtime", "FileRouting", "Administration",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -202,9 +207,11 @@ let package = Package(
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "Scheduling", "Extracts", "Store", "UdtraekConfig", "BusinessCalendar", "Runtime", "UdtraekTesting",
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                    .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "AdministrationTests", dependencies: ["Administration", "Store", "Runtime", "UdtraekConfig"]),
         .testTarget(name: "AdminAPITests", dependencies: [
-            "AdminAPI", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting", "SFTPClient", "Runtime", "BusinessCalendar",
+            "AdminAPI", "Administration", "Extracts", "Store", "UdtraekConfig", "UdtraekTesting", "SFTPClient", "Runtime", "BusinessCalendar",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "Yams", // OpenAPIDocumentTests parses the admin API's OpenAPI document.
         ]),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Monitoring", "Store", "UdtraekConfig", "UdtraekTesting", "Runtime",
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

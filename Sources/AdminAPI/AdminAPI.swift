@@ -1,3 +1,4 @@
+import Administration
 import BusinessCalendar
 import ChangeOrders
 import Extracts
@@ -8,11 +9,14 @@ import Prometheus
 import Runtime
 import Store
 
-/// The request context of the admin API: who the operator token says is calling.
+/// The request context of the admin API: who the token says is calling.
 public struct AdminRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The name of the operator token the request carried (set by `TokenAuthentication`).
+    /// The name of the operator token the request carried, or the actor of a personal
+    /// token (set by `TokenAuthentication`), for the audit log.
     public var operatorName: String?
+    /// Who is calling, with their organisation and roles (set by `TokenAuthentication`).
+    public var principal: Principal?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -39,8 +43,14 @@ public struct AdminRequestContext: RequestContext {
 /// - `GET /metrics`: Prometheus text format, without a token (loopback only; counts and
 ///   durations, never data).
 ///
-/// Everything under `/api/` needs `Authorization: Bearer TOKEN`; without a valid token the
-/// answer is 401 and nothing is read or run.
+/// - The administration module: organisations, users and tokens, systems, agreements,
+///   usage (see `AdminAPI+Administration.swift`).
+/// - `GET /api/v1/openapi.yaml`: this API described in OpenAPI 3.1, without a token.
+///
+/// Everything else under `/api/` needs `Authorization: Bearer TOKEN`, a configured operator
+/// token or a personal token; without a valid one the answer is 401 and nothing is read or
+/// run. The operators' routes (runs, extracts, changes, transfers, gateway) answer 403 to
+/// any token without the `operator` role.
 ///
 /// Every store call of a handler runs on the blocking executor (SQLite blocks; the
 /// cooperative pool's few threads must not), and clients slower than `AdminTimeouts`
@@ -62,11 +72,15 @@ public struct AdminAPI: Sendable {
     let clock: RuntimeClock
     let executor: BlockingExecutor
     let timeouts: AdminTimeouts
+    /// The administration module's acts, decided on the caller's roles and scope.
+    let desk: AdministrationDesk
 
     public init(store: Store, runner: ExtractRunner, tokens: OperatorTokens, logger: Logger = Logger(label: "udtraek.api"),
                 metrics: PrometheusCollectorRegistry? = nil, runRequested: @escaping @Sendable () -> Void = {},
                 changeDesk: ChangeDesk? = nil, changeSubmitted: @escaping @Sendable () -> Void = {},
-                clock: RuntimeClock = .system, executor: BlockingExecutor = .shared, timeouts: AdminTimeouts = AdminTimeouts()) {
+                clock: RuntimeClock = .system, executor: BlockingExecutor = .shared, timeouts: AdminTimeouts = AdminTimeouts(),
+                desk: AdministrationDesk? = nil) {
+        self.desk = desk ?? AdministrationDesk(store: store, clock: clock, keyDirectory: Self.registeredKeyDirectory(store))
         self.clock = clock
         self.executor = executor
         self.timeouts = timeouts
@@ -90,7 +104,13 @@ public struct AdminAPI: Sendable {
                          body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
             }
         }
-        let api = router.group("/api/v1").add(middleware: TokenAuthentication(tokens: tokens))
+        router.get("/api/v1/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
+        let authentication = TokenAuthentication(tokens: tokens, desk: desk, executor: executor)
+        addAdministrationRoutes(router.group("/api/v1").add(middleware: authentication))
+        let api = router.group("/api/v1").add(middleware: authentication).add(middleware: OperatorsOnly())
         api.post("/extracts/:name/runs") { request, context in try await requestRun(request, context) }
         api.get("/runs/:id") { _, context in
             guard let id = context.parameters.get("id", as: Int64.self) else {
@@ -157,6 +177,13 @@ public struct AdminAPI: Sendable {
                            ])),
                            configuration: .init(address: .hostname(host, port: port), serverName: "udtraek"),
                            logger: logger)
+    }
+
+    /// Where the key pairs for systems registered through the API are made: beside the
+    /// state database, in `keys/registered/`.
+    public static func registeredKeyDirectory(_ store: Store) -> String {
+        (((store.path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("keys") as NSString)
+            .appendingPathComponent("registered")
     }
 
     /// Runs store work (SQLite blocks) on the executor and returns its result.
@@ -226,23 +253,46 @@ public struct AdminAPI: Sendable {
 }
 
 /// Lets a request through only with `Authorization: Bearer TOKEN` naming a configured
-/// operator token; records the token's name in the context for the audit log.
+/// operator token or a usable personal token; records who is calling in the context.
 struct TokenAuthentication: RouterMiddleware {
     typealias Context = AdminRequestContext
     let tokens: OperatorTokens
+    let desk: AdministrationDesk
+    let executor: BlockingExecutor
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let challenge: HTTPFields = [.wwwAuthenticate: "Bearer realm=\"udtraek\""]
         guard let header = request.headers[.authorization] else {
-            throw APIProblem(.unauthorized, "missing-token", "send the operator token as 'Authorization: Bearer TOKEN'", headers: challenge)
+            throw APIProblem(.unauthorized, "missing-token", "send your token as 'Authorization: Bearer TOKEN'", headers: challenge)
         }
         let prefix = "Bearer "
-        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix.lowercased(),
-              let name = tokens.authenticate(String(header.dropFirst(prefix.count))) else {
-            throw APIProblem(.unauthorized, "invalid-token", "the operator token is not valid", headers: challenge)
+        guard header.count > prefix.count, header.prefix(prefix.count).lowercased() == prefix.lowercased() else {
+            throw APIProblem(.unauthorized, "invalid-token", "the token is not valid", headers: challenge)
         }
+        let presented = String(header.dropFirst(prefix.count))
         var context = context
-        context.operatorName = name
+        if let name = tokens.authenticate(presented) {
+            context.operatorName = name
+            context.principal = .platformOperator(actor: "api:\(name)")
+        } else if TokenSecret.looksPersonal(presented), let p = try await executor.run({ [desk] in try desk.signIn(token: presented) }) {
+            context.operatorName = p.actor
+            context.principal = p
+        } else {
+            throw APIProblem(.unauthorized, "invalid-token", "the token is not valid, has expired or was revoked", headers: challenge)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// The operators' routes: a personal token of a supplier or a municipality is answered
+/// 403 there, whatever the route, so nothing of the platform's own state leaks.
+struct OperatorsOnly: RouterMiddleware {
+    typealias Context = AdminRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard context.principal?.isOperator == true else {
+            throw APIProblem(.forbidden, "operator-only", "this route is for the platform's operators (role operator)")
+        }
         return try await next(request, context)
     }
 }

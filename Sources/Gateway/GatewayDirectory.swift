@@ -16,7 +16,12 @@ public struct GatewayDirectory: Sendable {
 
     public init(_ snapshot: ConfigurationSnapshot) {
         let systems = Dictionary(snapshot.systems.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        callers = snapshot.gateway.certificates.compactMap { c in
+        // Systems registered by their suppliers bring their certificate with the registration.
+        let registered = snapshot.registrations.compactMap { r -> SystemCertificate? in
+            guard r.certificateSubject != nil || r.certificateFingerprint != nil else { return nil }
+            return SystemCertificate(system: r.system, subject: r.certificateSubject, fingerprint: r.certificateFingerprint)
+        }
+        callers = (snapshot.gateway.certificates + registered).compactMap { c in
             systems[c.system].map { Caller(system: $0, certificate: c, normalisedSubject: c.subject.map(DistinguishedName.normalised)) }
         }
         municipalitiesByUUID = Dictionary(snapshot.municipalities.compactMap { m in m.uuid.map { ($0, m) } },
@@ -80,8 +85,10 @@ public struct GatewayDirectory: Sendable {
         switch agreement.state {
         case .approved:
             return .success(AuthorisedCall(system: system, municipality: municipality, agreement: agreement, service: service))
-        case .pending:
-            return .failure(.forbidden("the service agreement is pending: the municipality has not approved it yet, so no data flows under it"))
+        case .requested:
+            return .failure(.forbidden("the service agreement is requested: the municipality's signatory has not approved it yet, so no data flows under it"))
+        case .rejected:
+            return .failure(.forbidden("the service agreement was rejected by the municipality; no data flows under it"))
         case .terminated:
             return .failure(.forbidden("the service agreement is terminated; no data flows under it any more"))
         }

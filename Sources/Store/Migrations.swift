@@ -121,6 +121,7 @@ enum Migrations {
         registerChangeOrders(&m)
         registerIntegrity(&m)
         registerTransfers(&m)
+        registerAdministration(&m)
         return m
     }
 }

@@ -48,11 +48,21 @@ public struct ReceiverSystem: Codable, Sendable, Equatable, FetchableRecord, Per
     public var existingTarget: ExistingTargetPolicy
     /// Set for a system that sends files to other systems (`sender:` in the configuration).
     public var sender: SenderSettings?
+    /// Whether the configuration file or the administration module (registration by the
+    /// supplier) owns the row.
+    public var origin: RecordOrigin
+    /// The supplier organisation (`cvr:NNNNNNNN`) whose users act for the system in the
+    /// administration module: request its agreements, see its usage. A system registered
+    /// through the module has its supplier in its registration; the configuration file
+    /// names it here.
+    public var supplier: String?
 
     public init(name: String, uuid: String? = nil, description: String = "", sftpHost: String, sftpPort: Int = 22,
                 sftpUser: String, inboxPath: String = "IN", privateKeyPath: String, passphraseEnv: String? = nil,
                 passphraseFile: String? = nil, hostKeyFingerprints: [String], existingTarget: ExistingTargetPolicy = .refuse,
-                sender: SenderSettings? = nil) {
+                sender: SenderSettings? = nil, origin: RecordOrigin = .config, supplier: String? = nil) {
+        self.origin = origin
+        self.supplier = supplier
         self.sender = sender
         self.name = name
         self.uuid = uuid
@@ -86,14 +96,40 @@ public struct ReceiverSystem: Codable, Sendable, Equatable, FetchableRecord, Per
         case passphraseFile = "passphrase_file"
         case hostKeyFingerprints = "host_key_fingerprints"
         case existingTarget = "existing_target"
-        case sender
+        case sender, origin, supplier
     }
 }
 
-/// The life of a service agreement: created by the supplier (pending), approved by the
-/// municipality (only then in force), and ended (terminated).
+/// The life of a service agreement: requested by the supplier, approved or rejected by the
+/// municipality's signatory, in force from its approval, ended by either side
+/// (`requested -> approved | rejected`, `approved -> terminated`). Data flows only while
+/// it is approved.
 public enum AgreementState: String, Codable, Sendable, CaseIterable {
-    case pending, approved, terminated
+    case requested, approved, rejected, terminated
+
+    /// Reads the states of files and databases written before `requested` had its name:
+    /// `pending` meant the same.
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "requested", "pending": self = .requested
+        case "approved": self = .approved
+        case "rejected": self = .rejected
+        case "terminated": self = .terminated
+        default: return nil
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .requested: "requested"
+        case .approved: "approved"
+        case .rejected: "rejected"
+        case .terminated: "terminated"
+        }
+    }
+
+    /// Whether the state can still change.
+    public var isFinal: Bool { self == .rejected || self == .terminated }
 }
 
 /// A service agreement (serviceaftale): system X may receive service S on behalf of
@@ -110,9 +146,12 @@ public struct ServiceAgreement: Codable, Sendable, Equatable, FetchableRecord, P
     public var sender: String?
     /// For `file-transfer`: the data type (InfRef) the sender may send under it.
     public var infRef: String?
+    /// Whether the configuration file or the administration module owns the row.
+    public var origin: RecordOrigin
 
     public init(uuid: String, system: String, municipality: String, service: String, state: AgreementState,
-                sender: String? = nil, infRef: String? = nil) {
+                sender: String? = nil, infRef: String? = nil, origin: RecordOrigin = .config) {
+        self.origin = origin
         self.sender = sender
         self.infRef = infRef
         self.uuid = uuid
@@ -123,7 +162,7 @@ public struct ServiceAgreement: Codable, Sendable, Equatable, FetchableRecord, P
     }
 
     enum CodingKeys: String, CodingKey {
-        case uuid, system, municipality, service, state, sender
+        case uuid, system, municipality, service, state, sender, origin
         case infRef = "inf_ref"
     }
 }

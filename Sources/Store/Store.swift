@@ -80,7 +80,9 @@ public final class Store: Sendable {
     /// the audit row in the same transaction: either all of it happens or none.
     public func replaceConfiguration(with snapshot: ConfigurationSnapshot, audit: AuditEntry) throws {
         try write("applying the configuration") { db in
-            let current = try ConfigurationSnapshot.fetch(db)
+            let all = try ConfigurationSnapshot.fetch(db)
+            try Self.refuseAdministrationOverlap(all, snapshot)
+            let current = all.configOwned
             // Children first on removal, parents first on insertion (foreign keys).
             for e in current.extracts where !snapshot.extracts.contains(where: { $0.name == e.name }) {
                 try e.delete(db)
@@ -110,6 +112,41 @@ public final class Store: Sendable {
             }
             var row = audit
             try row.insert(db)
+            try Self.recordSeededApprovals(db, previous: current.agreements, applied: snapshot.agreements, audit: audit)
+        }
+    }
+
+    /// A system or agreement registered through the administration module belongs to its
+    /// supplier and municipality; the file may not redefine it (nor silently take it over).
+    private static func refuseAdministrationOverlap(_ all: ConfigurationSnapshot, _ file: ConfigurationSnapshot) throws {
+        let registered = Set(all.systems.filter { $0.origin == .admin }.map(\.name))
+        if let s = file.systems.first(where: { registered.contains($0.name) }) {
+            throw StoreError("applying the configuration", reason: "the system '\(s.name)' was registered by its supplier through the administration module",
+                             hint: "Nothing was applied. Rename the system in the file, or change it through `udtraek systems`")
+        }
+        let kept = Set(file.systems.map(\.name))
+        if let a = all.agreements.first(where: { $0.origin == .admin && !$0.state.isFinal && !kept.contains($0.system) && !registered.contains($0.system) }) {
+            throw StoreError("applying the configuration", reason: "the file removes the system '\(a.system)', which agreement \(a.uuid) (\(a.state.rawValue), requested through the administration module) is for",
+                             hint: "Nothing was applied. Terminate the agreement first (`udtraek agreements terminate \(a.uuid)`), or keep the system in the file")
+        }
+        let requested = Set(all.agreements.filter { $0.origin == .admin }.map(\.uuid))
+        if let a = file.agreements.first(where: { requested.contains($0.uuid) }) {
+            throw StoreError("applying the configuration", reason: "the agreement \(a.uuid) was requested through the administration module",
+                             hint: "Nothing was applied. Remove it from the file; its municipality's signatory decides it (`udtraek agreements`)")
+        }
+    }
+
+    /// An agreement the file puts in force was approved by nobody but whoever applied the
+    /// file: that is recorded as such, naming them, in the audit log and its history.
+    private static func recordSeededApprovals(_ db: Database, previous: [ServiceAgreement], applied: [ServiceAgreement],
+                                              audit: AuditEntry) throws {
+        for a in applied where a.state == .approved && previous.first(where: { $0.uuid == a.uuid })?.state != .approved {
+            let reason = "put in force by the configuration file \(audit.subject), applied by \(audit.actor), not by the municipality's signatory"
+            var row = AuditEntry(at: audit.at, actor: audit.actor, action: "agreement.seeded", subject: a.uuid,
+                                 detail: "\(a.system) / \(a.municipality) / \(a.service): \(reason)")
+            try row.insert(db)
+            var event = AgreementEvent(agreementUUID: a.uuid, at: audit.at, actor: audit.actor, event: "seeded", reason: reason)
+            try event.insert(db)
         }
     }
 
@@ -174,13 +211,17 @@ public struct ConfigurationSnapshot: Sendable, Equatable {
     /// Pickup monitoring: platform settings and per-receiver rules.
     public var monitoring: MonitoringConfiguration
     public var gateway: GatewayConfiguration
+    /// Systems registered by their suppliers (not part of the file): the gateway accepts
+    /// their registered client certificates.
+    public var registrations: [SystemRegistration]
 
     public init(platform: PlatformSettings = PlatformSettings(), municipalities: [Municipality] = [],
                 systems: [ReceiverSystem] = [], agreements: [ServiceAgreement] = [],
                 sources: SourceSettings = SourceSettings(), extracts: [ExtractDefinition] = [],
                 schedules: [ExtractSchedule] = [], api: APISettings = APISettings(),
                 monitoring: MonitoringConfiguration = MonitoringConfiguration(),
-                gateway: GatewayConfiguration = GatewayConfiguration()) {
+                gateway: GatewayConfiguration = GatewayConfiguration(), registrations: [SystemRegistration] = []) {
+        self.registrations = registrations
         self.monitoring = monitoring
         self.gateway = gateway
         self.platform = platform
@@ -195,6 +236,17 @@ public struct ConfigurationSnapshot: Sendable, Equatable {
 }
 
 extension ConfigurationSnapshot {
+    /// The part the configuration file owns: what `config apply` compares, replaces and
+    /// `config export` writes. Systems registered and agreements requested through the
+    /// administration module are left out.
+    public var configOwned: ConfigurationSnapshot {
+        var owned = self
+        owned.systems = systems.filter { $0.origin == .config }
+        owned.agreements = agreements.filter { $0.origin == .config }
+        owned.registrations = []
+        return owned
+    }
+
     static func fetch(_ db: Database) throws -> ConfigurationSnapshot {
         ConfigurationSnapshot(
             platform: try PlatformSettings.fetch(db),
@@ -206,7 +258,8 @@ extension ConfigurationSnapshot {
             schedules: try ScheduleRow.order(Column("extract")).fetchAll(db).map(\.schedule),
             api: try APISettings.fetch(db),
             monitoring: try MonitoringConfiguration.fetch(db),
-            gateway: try GatewayConfiguration.fetch(db))
+            gateway: try GatewayConfiguration.fetch(db),
+            registrations: try SystemRegistration.order(Column("system")).fetchAll(db))
     }
 }
 

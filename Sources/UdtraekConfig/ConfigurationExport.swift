@@ -20,6 +20,7 @@ public enum ConfigurationExport {
             out.append("  - name: \(s.name)")
             if let uuid = s.uuid { out.append("    uuid: \(uuid)") }
             if !s.description.isEmpty { out.append("    description: \(quote(s.description))") }
+            if let supplier = s.supplier { out.append("    supplier: \(quote(supplier))") }
             out.append("    inbox:")
             out.append("      host: \(quote(s.sftpHost))")
             out.append("      port: \(s.sftpPort)")

@@ -73,7 +73,7 @@ public struct ConfigurationFile: Sendable {
     /// the apply: schedules changed by it start from then.
     @discardableResult
     public func apply(to store: Store, actor: String, dryRun: Bool = false, at now: Date = RuntimeClock.system.date) throws -> ConfigurationDiff {
-        let diff = ConfigurationDiff.between(try store.configuration(), snapshot)
+        let diff = ConfigurationDiff.between(try store.configuration().configOwned, snapshot)
         guard !diff.isEmpty, !dryRun else { return diff }
         try store.replaceConfiguration(with: snapshot, audit: AuditEntry(
             at: now, actor: actor, action: "config.apply", subject: path,
@@ -162,7 +162,7 @@ struct SnapshotReader {
     }
 
     private func readSystem(_ value: YAMLValue) -> ReceiverSystem? {
-        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring", "certificate", "sender"]) else { return nil }
+        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring", "certificate", "sender", "supplier"]) else { return nil }
         let name = required(map, "name", in: value)?.name()
         let uuid = map["uuid"]?.string()
         if let uuid, !isLowercaseUUID(uuid) { map["uuid"]?.report("'\(uuid.displaySafe(limit: 40))' is not a lowercase UUID") }
@@ -191,11 +191,16 @@ struct SnapshotReader {
             .flatMap(ExistingTargetPolicy.init(rawValue:)) ?? .refuse
         let sender = map["sender"].map { readSender($0, inboxPath: path) }
         if case .some(.none) = sender { return nil }
+        // The supplier whose users act for the system in the administration module.
+        let supplier = map["supplier"]?.line()
+        if let supplier, supplier.range(of: "^cvr:[0-9]{8}$", options: .regularExpression) == nil {
+            map["supplier"]?.report("'\(supplier.displaySafe(limit: 40))' is not a supplier organisation; write cvr: and the supplier's 8-digit CVR number, e.g. cvr:12345678")
+        }
         guard let name, let host, let port, let user, let path, let key else { return nil }
         return ReceiverSystem(name: name, uuid: uuid, description: description, sftpHost: host, sftpPort: port,
                               sftpUser: user, inboxPath: path, privateKeyPath: key, passphraseEnv: passphraseEnv,
                               passphraseFile: passphraseFile, hostKeyFingerprints: fingerprints, existingTarget: policy,
-                              sender: sender ?? nil)
+                              sender: sender ?? nil, supplier: supplier)
     }
 
     private func readAgreement(_ value: YAMLValue, known: KnownNames) -> ServiceAgreement? {
@@ -213,7 +218,7 @@ struct SnapshotReader {
             map["municipality"]?.report("no municipality with code '\(municipality.displaySafe(limit: 40))' in the municipalities section")
         }
         let service = required(map, "service", in: value)?.oneOf(ServiceCatalog.all.map(\.key))
-        let state = required(map, "state", in: value)?.oneOf(AgreementState.allCases.map(\.rawValue))
+        let state = required(map, "state", in: value)?.oneOf(AgreementState.allCases.map(\.rawValue) + ["pending"])
             .flatMap(AgreementState.init(rawValue:))
         let terms = readFileTransferTerms(map, in: value, service: service, system: system, known: known)
         guard let uuid, let system, let municipality, let service, let state, terms.ok else { return nil }

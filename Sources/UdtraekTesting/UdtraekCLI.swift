@@ -23,8 +23,8 @@ public enum UdtraekCLI {
 
     /// `run` as a job on the blocking executor, for async tests: waiting for the child must
     /// not hold one of the cooperative pool's few threads (other suites' tasks would starve).
-    public static func runDetached(_ arguments: [String]) async throws -> (status: Int32, output: String, maxRSSKiB: Int) {
-        try await BlockingExecutor.shared.run { try run(arguments) }
+    public static func runDetached(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String, maxRSSKiB: Int) {
+        try await BlockingExecutor.shared.run { try run(arguments, environment: environment) }
     }
 
     /// Runs the CLI to its end; returns (exit status, output, peak RSS in KiB).

@@ -1,3 +1,4 @@
+import Administration
 import ArgumentParser
 import UdtraekConfig
 import Foundation
@@ -57,23 +58,90 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let store = try global.openStore()
-            print(ConfigurationExport.yaml(try store.configuration()), terminator: "")
+            print(ConfigurationExport.yaml(try store.configuration().configOwned), terminator: "")
         }
     }
 }
 
 struct SystemsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "systems", abstract: "List the receiver systems and their inboxes.")
-    @OptionGroup var global: GlobalOptions
-    @Flag(help: "JSON for scripts.") var json = false
+    static let configuration = CommandConfiguration(
+        commandName: "systems", abstract: "Receiver systems: their inboxes, and registration by their suppliers.",
+        subcommands: [List.self, Show.self, Register.self], defaultSubcommand: List.self)
 
-    func run() throws {
-        let store = try global.openStore()
-        try Output(json: json).emit(try store.configuration().systems, columns: [
-            ("SYSTEM", \.name), ("INBOX", { "sftp://\($0.sftpUser)@\($0.sftpHost):\($0.sftpPort)/\($0.inboxPath)" }),
-            ("KEY", \.privateKeyPath), ("EXISTING", \.existingTarget.rawValue),
-            ("PINNED", { "\($0.hostKeyFingerprints.count)" }),
-        ], empty: "No systems. Add them to the configuration and run `udtraek config apply`.")
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The systems you can see and their inboxes.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var acting: ActingOptions
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            let (_, desk) = try global.openDesk()
+            let p = try acting.principal(desk)
+            try Output(json: json).emit(try administering { try desk.systems(p) }, columns: [
+                ("SYSTEM", \.name), ("INBOX", { "sftp://\($0.sftp.user)@\($0.sftp.host):\($0.sftp.port)/\($0.sftp.inbox)" }),
+                ("ORIGIN", \.origin.rawValue), ("SUPPLIER", { $0.supplier ?? "-" }),
+                ("PINNED", { "\($0.sftp.hostKeyFingerprints.count)" }), ("TRIAL", { $0.trial ? "yes" : "-" }),
+            ], empty: "No systems. Add them to the configuration and run `udtraek config apply`, or register one with `udtraek systems register`.")
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "One system, with the public key to authorise in its inbox.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var acting: ActingOptions
+        @Argument(help: "The system's name.") var name: String
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            let (_, desk) = try global.openDesk()
+            let p = try acting.principal(desk)
+            let s = try administering { try desk.system(p, name: name) }
+            try SystemsCommand.print(s, json: json)
+        }
+    }
+
+    struct Register: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "register",
+            abstract: "Register your IT system (a supplier's user): its inbox, its client certificate, where notices go.",
+            discussion: "Prints the public key the platform will log in to the inbox with: add it to the inbox user's authorized_keys.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var acting: ActingOptions
+        @Option(help: "The system's name (lowercase letters, digits, . _ -).") var name: String
+        @Option(help: "Its UUID (default: a new one).") var uuid: String?
+        @Option(help: "A description.") var description: String?
+        @Option(help: "The inbox's SFTP host.") var host: String
+        @Option(help: "Its port.") var port = 22
+        @Option(help: "The SFTP user.") var user: String
+        @Option(help: "The inbox folder.") var inbox = "IN"
+        @Option(name: .customLong("host-key-fingerprint"), help: "A pinned SHA-256 host-key fingerprint (repeat).") var fingerprints: [String] = []
+        @Option(help: "The client certificate's subject, e.g. CN=esdh-x,O=Systemhuset.") var certificateSubject: String?
+        @Option(help: "The client certificate's SHA-256 fingerprint.") var certificateFingerprint: String?
+        @Option(help: "The client certificate's serial number.") var certificateSerial: String?
+        @Option(help: "Where notices about the system go.") var noticeAddress: String?
+        @Flag(help: "A trial connection: agreements in force at once, for synthetic test data.") var trial = false
+        @Flag(help: "JSON for scripts.") var json = false
+
+        func run() throws {
+            let (_, desk) = try global.openDesk()
+            let p = try acting.principal(desk)
+            let s = try administering {
+                try desk.registerSystem(p, .init(
+                    name: name, uuid: uuid, description: description,
+                    certificate: .init(subject: certificateSubject, fingerprint: certificateFingerprint, serial: certificateSerial),
+                    sftp: .init(host: host, port: port, user: user, inbox: inbox, hostKeyFingerprints: fingerprints),
+                    noticeAddress: noticeAddress, trial: trial))
+            }
+            try SystemsCommand.print(s, json: json)
+        }
+    }
+
+    static func print(_ s: SystemView, json: Bool) throws {
+        if json { try Output(json: true).emit([s], columns: [], empty: ""); return }
+        Swift.print("System \(s.name) (\(s.uuid ?? "no UUID")), \(s.origin == .admin ? "registered by \(s.supplier ?? "-")" : "from the configuration")\(s.trial ? ", trial connection" : "")")
+        Swift.print("  inbox sftp://\(s.sftp.user)@\(s.sftp.host):\(s.sftp.port)/\(s.sftp.inbox), \(s.sftp.hostKeyFingerprints.count) pinned host key(s)")
+        if let c = s.certificate { Swift.print("  client certificate: \(c.subject ?? "-") \(c.fingerprint ?? "") \(c.serial.map { "serial \($0)" } ?? "")") }
+        if let key = s.publicKey { Swift.print("  authorise this key in the inbox: \(key)") }
     }
 }
 

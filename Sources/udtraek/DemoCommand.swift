@@ -96,12 +96,18 @@ struct DemoCommand: ParsableCommand {
         print("")
         print((try? String(contentsOfFile: "\(inbox)/\(name).metadata", encoding: .utf8)) ?? "")
 
+        try DemoAgreements.endPrevious(store: store)
         if let refused = definitions.first(where: { d in (try? store.approvedAgreement(system: d.system, municipality: d.municipality, service: d.source.service)) == nil }) {
             step("Extract \(refused.name) without an approved agreement")
             do {
-                try runner.run(refused.name, trigger: .manual, actor: "demo")
+                try runner.run(refused.name, trigger: .manual, actor: "demo", rerun: true)
             } catch let error as ExtractError {
                 print("  refused, as it must be: \(error.message)")
+            }
+            let lifecycle = try DemoAgreements.run(store: store, state: state, refused: refused, runner: runner, service: service)
+            if !lifecycle.isEmpty {
+                step("The agreement's life: requested by the supplier, approved by the municipality's signatory")
+                lifecycle.forEach { print($0) }
             }
         }
 
@@ -131,7 +137,8 @@ struct DemoCommand: ParsableCommand {
         step("Recorded")
         print("  udtraek runs --state \(state)         (extract runs, including the refusal)")
         print("  udtraek deliveries --state \(state)   (the delivery row)")
-        print("  udtraek audit --state \(state)        (the config apply)")
+        print("  udtraek audit --state \(state)        (the config apply, the agreement's request and approval)")
+        print("  udtraek agreements --state \(state)   (agreements and their state; `agreements show UUID` for one's history)")
         print("  udtraek gateway calls --state \(state) (the gateway's call audit)")
         print("  udtraek schedule list --state \(state) (schedules; `udtraek schedule next NAME` to check one)")
         if keepRunning {

@@ -1,3 +1,4 @@
+import Administration
 import AdminAPI
 import ArgumentParser
 import ChangeOrders
@@ -119,6 +120,19 @@ struct ServeCommand: AsyncParsableCommand {
             ("the change-order executor", changes),
             ("the file router", FileRouterService(router: router, clock: clock, logger: Logger(label: "udtraek.routing"))),
         ]
+        let desk = AdministrationDesk(store: store, clock: clock, keyDirectory: AdminAPI.registeredKeyDirectory(store))
+        let usageLogger = Logger(label: "udtraek.usage")
+        services.append(("the usage-ceiling check", PeriodicService(name: "usage ceilings", clock: clock, logger: usageLogger, pass: {
+            // A ceiling notifies and never blocks; a failed check is tried again next hour.
+            do {
+                for notice in try await BlockingExecutor.shared.run({ try desk.noticeExceededCeilings() }) {
+                    usageLogger.notice("\(notice.subject)", metadata: ["organisation": "\(notice.organisation)"])
+                }
+            } catch {
+                usageLogger.warning("checking usage ceilings failed: \(error)")
+            }
+            return .seconds(3600)
+        })))
         let api = try store.apiSettings()
         if let listen = api.listen {
             let tokens: OperatorTokens
@@ -129,7 +143,7 @@ struct ServeCommand: AsyncParsableCommand {
             let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
             let admin = AdminAPI(store: store, runner: runner, tokens: tokens, logger: Logger(label: "udtraek.api"),
                                  metrics: metrics, runRequested: { scheduler.nudge() },
-                                 changeSubmitted: { changes.nudge() })
+                                 changeSubmitted: { changes.nudge() }, clock: clock, desk: desk)
             services.append(("the admin API on \(listen)", admin.application(host: host, port: port)))
             logger.notice("admin API on http://\(listen)/api/v1")
         }

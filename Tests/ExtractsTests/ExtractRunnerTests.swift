@@ -92,7 +92,7 @@ import UdtraekTesting
 
     /// Each refusal: a clear message, a refused run, an audit row, nothing in Spool/ or the outbox.
     @Test(arguments: [
-        ("kle-full", "2026-11-23", "pending", ExtractError.Code.noAgreement, "it is pending"),
+        ("kle-full", "2026-11-23", "requested", ExtractError.Code.noAgreement, "it is requested"),
         ("kbh-status", "2026-11-23", "terminated", .noAgreement, "it is terminated"),
         ("aarhus-cpr", "2026-11-23", "approved", .noAgreement, "there is none"),
         ("kbh-status", "2026-11-24", "approved", .invalidDate, "in the future"),
@@ -103,7 +103,7 @@ import UdtraekTesting
     ])
     func refusalsProduceNothing(extract: String, date: String, state: String, code: ExtractError.Code, words: String) async throws {
         try await offThePool {
-            let fx = try ExtractFixture(ExtractFixture.config(kleState: state == "pending" ? "pending" : "approved",
+            let fx = try ExtractFixture(ExtractFixture.config(kleState: state == "requested" ? "pending" : "approved",
                                                               cprState: state == "terminated" ? "terminated" : "approved"))
             defer { fx.tearDown() }
             let runner = ExtractRunner(store: fx.store, stateDirectory: fx.directory + "/state",

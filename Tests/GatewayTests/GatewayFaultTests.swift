@@ -70,7 +70,7 @@ import Testing
             let noAgreement = try await f.get("/cpr/persons/\(aarhus)", headers: GatewayFixture.context(municipality: GatewayFixture.aarhusUUID))
             #expect(noAgreement.status == 403 && !noAgreement.body.contains(aarhus))
             let pending = try await f.get("/cpr/persons/\(aarhus)", headers: GatewayFixture.context(agreement: GatewayFixture.pendingAgreement, municipality: GatewayFixture.aarhusUUID))
-            #expect(pending.status == 403 && pending.body.contains("pending"))
+            #expect(pending.status == 403 && pending.body.contains("requested"))
             let terminated = try await f.get("/kle/plan", headers: GatewayFixture.context(agreement: GatewayFixture.terminatedAgreement, service: ServiceCatalog.service(key: "kle-plan")!.uuid))
             #expect(terminated.status == 403 && terminated.body.contains("terminated") && !terminated.body.contains("KLE-Emneplan"))
             let unknownAgreement = try await f.get("/cpr/persons/\(kbh)", headers: GatewayFixture.context(agreement: GatewayFixture.esdhCPRAgreement))

@@ -167,7 +167,7 @@ import Testing
         try store.replaceConfiguration(with: snapshot, audit: audit)
         #expect(try store.approvedAgreement(system: "sag-kbh", municipality: "0101", service: "cpr-extract") != nil)
         #expect(try store.approvedAgreement(system: "sag-kbh", municipality: "0751", service: "cpr-extract") == nil)
-        snapshot.agreements[0].state = .pending
+        snapshot.agreements[0].state = .requested
         try store.replaceConfiguration(with: snapshot, audit: audit)
         #expect(try store.approvedAgreement(system: "sag-kbh", municipality: "0101", service: "cpr-extract") == nil)
     }
