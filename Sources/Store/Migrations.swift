@@ -121,6 +121,7 @@ enum Migrations {
         registerChangeOrders(&m)
         registerIntegrity(&m)
         registerTransfers(&m)
+        registerChangeKinds(&m)
         return m
     }
 }

@@ -48,12 +48,16 @@ public struct ReceiverSystem: Codable, Sendable, Equatable, FetchableRecord, Per
     public var existingTarget: ExistingTargetPolicy
     /// Set for a system that sends files to other systems (`sender:` in the configuration).
     public var sender: SenderSettings?
+    /// The data type (InfRef) the metadata of extract files delivered to the system carries;
+    /// set by the configuration or an `infref` change order.
+    public var infRef: String?
 
     public init(name: String, uuid: String? = nil, description: String = "", sftpHost: String, sftpPort: Int = 22,
                 sftpUser: String, inboxPath: String = "IN", privateKeyPath: String, passphraseEnv: String? = nil,
                 passphraseFile: String? = nil, hostKeyFingerprints: [String], existingTarget: ExistingTargetPolicy = .refuse,
-                sender: SenderSettings? = nil) {
+                sender: SenderSettings? = nil, infRef: String? = nil) {
         self.sender = sender
+        self.infRef = infRef
         self.name = name
         self.uuid = uuid
         self.description = description
@@ -87,6 +91,7 @@ public struct ReceiverSystem: Codable, Sendable, Equatable, FetchableRecord, Per
         case hostKeyFingerprints = "host_key_fingerprints"
         case existingTarget = "existing_target"
         case sender
+        case infRef = "inf_ref"
     }
 }
 

@@ -40,7 +40,7 @@ public struct ConfigurationDiff: Sendable, Equatable {
             ("passphrase_env", { $0.passphraseEnv ?? "" }), ("passphrase_file", { $0.passphraseFile ?? "" }),
             ("host_key_fingerprints", { $0.hostKeyFingerprints.joined(separator: ",") }),
             ("existing_target", { $0.existingTarget.rawValue }),
-            ("sender", { ConfigurationExport.senderText($0.sender) }),
+            ("sender", { ConfigurationExport.senderText($0.sender) }), ("infref", { $0.infRef ?? "" }),
         ])
         changes += diff(current.agreements, desired.agreements, id: \.uuid, label: "agreement", fields: [
             ("system", { $0.system }), ("municipality", { $0.municipality }),

@@ -162,7 +162,8 @@ struct SnapshotReader {
     }
 
     private func readSystem(_ value: YAMLValue) -> ReceiverSystem? {
-        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring", "certificate", "sender"]) else { return nil }
+        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring", "certificate", "sender", "infref"])
+        else { return nil }
         let name = required(map, "name", in: value)?.name()
         let uuid = map["uuid"]?.string()
         if let uuid, !isLowercaseUUID(uuid) { map["uuid"]?.report("'\(uuid.displaySafe(limit: 40))' is not a lowercase UUID") }
@@ -191,11 +192,13 @@ struct SnapshotReader {
             .flatMap(ExistingTargetPolicy.init(rawValue:)) ?? .refuse
         let sender = map["sender"].map { readSender($0, inboxPath: path) }
         if case .some(.none) = sender { return nil }
+        let infRef = map["infref"].map(readInfRef)
+        if case .some(.none) = infRef { return nil }
         guard let name, let host, let port, let user, let path, let key else { return nil }
         return ReceiverSystem(name: name, uuid: uuid, description: description, sftpHost: host, sftpPort: port,
                               sftpUser: user, inboxPath: path, privateKeyPath: key, passphraseEnv: passphraseEnv,
                               passphraseFile: passphraseFile, hostKeyFingerprints: fingerprints, existingTarget: policy,
-                              sender: sender ?? nil)
+                              sender: sender ?? nil, infRef: infRef ?? nil)
     }
 
     private func readAgreement(_ value: YAMLValue, known: KnownNames) -> ServiceAgreement? {
