@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test func badValuesAreReportedWithTheKey() {
-        for (value, expected) in [("\"\"", "infref is empty"), ("\"\(String(repeating: "x", count: 300))\"", "at most 255")] {
+        for (value, expected) in [("\"\"", "must not be empty"), ("\" \"", "infref is empty"), ("\"\(String(repeating: "x", count: 300))\"", "at most 255")] {
             #expect {
                 _ = try ConfigurationFile.parse(Self.config(value), path: "Config/udtraek.yaml", environment: [:])
             } throws: { error in
