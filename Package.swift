@@ -126,7 +126,8 @@ let package = Package(
         .target(
             name: "ChangeOrders",
             dependencies: [
-                "Store", "SFTPClient", "Monitoring", "Runtime",
+                // Gateway: an ssl-certificate order is checked the way the gateway will see it.
+                "Store", "SFTPClient", "Monitoring", "Runtime", "Gateway",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -166,7 +167,10 @@ let package = Package(
             ]
         ),
         .target(name: "UdtraekTesting", dependencies: ["SFTPClient", "Runtime", .product(name: "NIOPosix", package: "swift-nio"),
-                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
+                                                      .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                                                      // Client certificates with chosen validity for the gateway's tests.
+                                                      .product(name: "X509", package: "swift-certificates"),
+                                                      .product(name: "Crypto", package: "swift-crypto")]),
         // Fuzz targets: the parsers of outside input, each with the properties it must keep.
         // Used by the libFuzzer harness and by the corpus replay test.
         .target(name: "FuzzTargets", dependencies: ["UdtraekConfig", "Scheduling", "Gateway", "Store", "ChangeOrders", "Delivery", "FileRouting"]),
@@ -217,7 +221,7 @@ let package = Package(
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                   .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ChangeOrderTests", dependencies: [
-            "ChangeOrders", "AdminAPI", "Extracts", "Store", "Delivery", "UdtraekTesting", "SFTPClient", "Runtime",
+            "ChangeOrders", "AdminAPI", "Gateway", "Extracts", "Store", "Delivery", "UdtraekTesting", "SFTPClient", "Runtime",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -247,6 +251,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "Store", "UdtraekConfig", "SourceStubs", "BusinessCalendar", "UdtraekTesting", "Runtime",
+                                                  "ChangeOrders",
                                                   .product(name: "Hummingbird", package: "hummingbird"),
                                                   .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                                   .product(name: "Logging", package: "swift-log")]),

@@ -6,7 +6,7 @@ import Store
 /// Change orders over HTTP, mirroring `udtraek change`:
 /// - `POST /api/v1/changes` with `{"system", "kind", "order_id", "at", "reason", ...}` and the
 ///   kind's fields as the CLI names them with underscores (`collect_within`, `private_key`,
-///   `fingerprints`, ...): 201 with the order and its receipts when accepted, 422 with the
+///   `fingerprints`, `certificate` (PEM text), `infref`, ...): 201 with the order and its receipts when accepted, 422 with the
 ///   same body when rejected (the reasons are in the `rejected` receipt); `Location` either way.
 /// - `GET /api/v1/changes/{id}`: the order and every receipt.
 /// - `GET /api/v1/changes?system=S&limit=N`: `{"changes": [...]}`, newest first.
@@ -54,7 +54,7 @@ extension AdminAPI {
         }
         let example = #"{"system": "sag-kbh", "kind": "monitoring", "order_id": "B-123", "collect_within": "4h", "reason": "..."}"#
         let hints = ["at": #""2026-11-23T06:00""#, "port": "22", "remove_monitoring": "true", "fingerprints": #"["SHA256:..."]"#,
-                     "collect_within": #""4h""#]
+                     "collect_within": #""4h""#, "certificate": #""-----BEGIN CERTIFICATE-----\n...""#, "infref": #""KLE-Emneplan""#]
         let envelope = try RequestBodies.decode(Envelope.self, from: body, example: example, hints: hints)
         let changeRequest = try RequestBodies.decode(ChangeRequest.self, from: body, example: example, hints: hints)
         guard let kind = ChangeKind(rawValue: envelope.kind) else {

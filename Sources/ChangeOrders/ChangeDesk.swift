@@ -60,6 +60,7 @@ public struct ChangeDesk: Sendable {
         }
         return ValidationFacts(current: try store.changeSnapshot(system: s.system),
                                defaultRetentionSeconds: config.monitoring.settings.defaultRetentionSeconds,
-                               ordersWithSameRef: sameRef, pendingSameKind: pending, keyFileProblem: keyProblem)
+                               ordersWithSameRef: sameRef, pendingSameKind: pending, keyFileProblem: keyProblem,
+                               clientCA: s.kind == .sslCertificate ? try ClientCAFacts.read(store) : nil)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import Logging
 import Runtime
 import Store
@@ -10,12 +11,14 @@ public struct ExecutionReport: Sendable, Equatable {
     public var failed: [Int64] = []
     /// Systems whose old SSH key was retired (its overlap ended).
     public var retiredKeys: [String] = []
+    /// Systems whose old gateway client certificate was retired (its overlap ended).
+    public var retiredCertificates: [String] = []
     public init() {}
 }
 
 /// Carries out accepted orders when their time comes, verifies them, and completes them
 /// or fails them (rolling back to the previous settings and raising the incident alarm);
-/// retires old SSH keys when their overlap ends. State lives in SQLite: an order carried
+/// retires old SSH keys and gateway client certificates when their overlap ends. State lives in SQLite: an order carried
 /// out but not verified when the process stopped is verified at the next pass.
 ///
 /// An order is due when the clock's wall-clock date reaches its time (orders are asked for
@@ -55,6 +58,7 @@ public final class ChangeExecutor: Sendable {
         let now = now ?? clock.date
         var report = ExecutionReport()
         report.retiredKeys = try retireEndedOverlaps(now: now)
+        report.retiredCertificates = try retireEndedCertificateOverlaps(now: now)
         // Crash: ended key overlaps retired; no due order touched.
         CrashPoint.reach("change.overlaps-retired")
         for order in try store.dueChangeOrders(now: now) {
@@ -81,8 +85,10 @@ public final class ChangeExecutor: Sendable {
                                 rollback: nil, now: now)
             }
             let settings = try store.configuration().monitoring.settings
+            let clientCA = order.kind == .sslCertificate ? try ClientCAFacts.read(store) : nil
             let (application, reasons) = ChangePlanner.plan(kind: order.kind, request: order.request, current: snapshot, orderId: id,
-                                                            defaultRetentionSeconds: settings.defaultRetentionSeconds, now: now)
+                                                            defaultRetentionSeconds: settings.defaultRetentionSeconds, now: now,
+                                                            clientCA: clientCA)
             guard let application else {
                 return try fail(order, what: "it can no longer be carried out: \(reasons.joined(separator: "; ")); nothing was changed",
                                 rollback: nil, now: now, reasons: reasons)
@@ -105,17 +111,24 @@ public final class ChangeExecutor: Sendable {
         guard let after = try store.changeSnapshot(system: order.system) else {
             return try fail(order, what: "the system \(order.system) was removed while the change was being verified", rollback: nil, now: now)
         }
-        let logins = try store.configuration().monitoring.settings.logins
+        let configuration = try store.configuration()
         do {
             // Crash: carried out, about to verify against the receiver.
             CrashPoint.reach("change.before-verify")
-            let detail = try probe.verify(ProbeInput(kind: order.kind, system: after.system, monitoring: after.monitoring,
-                                                     logins: logins, overlap: after.overlap))
+            var input = ProbeInput(kind: order.kind, system: after.system, monitoring: after.monitoring,
+                                   logins: configuration.monitoring.settings.logins, overlap: after.overlap)
+            input.request = order.request
+            // The directory as the gateway builds it at its next reload.
+            if order.kind == .sslCertificate { input.directory = GatewayDirectory(configuration) }
+            let detail = try probe.verify(input)
             // Crash: verified, the verification not yet recorded.
             CrashPoint.reach("change.verified")
             var completion = "completed"
             if order.kind == .sshKey, let overlap = after.overlap {
                 completion += "; the previous key \(overlap.oldPrivateKeyPath) stays the fallback until \(overlap.retireAt.formatted(.iso8601)), then it is retired"
+            }
+            if order.kind == .sslCertificate, let overlap = after.certificateOverlap {
+                completion += "; the previous certificate (\(overlap.oldCertificate.summary)) stays accepted until \(overlap.retireAt.formatted(.iso8601)), then it is retired"
             }
             try store.finishChangeOrder(orderId: id, state: .completed, receipts: [
                 ChangeReceipt(at: now, kind: .verified, detail: detail),
@@ -172,6 +185,24 @@ public final class ChangeExecutor: Sendable {
         return retired
     }
 
+    /// Ends the certificate overlaps whose time has come (of completed orders only): the
+    /// gateway stops accepting the old certificate at its next directory reload.
+    func retireEndedCertificateOverlaps(now: Date) throws -> [String] {
+        var retired: [String] = []
+        for overlap in try store.certificateOverlaps() where overlap.retireAt <= now {
+            if let order = try store.changeOrder(id: overlap.orderId), order.state != .completed { continue }
+            let detail = "the previous certificate (\(overlap.oldCertificate.summary)) is retired (overlap ended \(overlap.retireAt.formatted(.iso8601))); the gateway accepts only \(overlap.newFingerprint)"
+            if try store.retireCertificateOverlap(system: overlap.system,
+                                                  receipt: ChangeReceipt(at: now, kind: .certificateRetired, detail: detail),
+                                                  audit: AuditEntry(at: now, actor: "udtraek", action: "ssl-certificate.retired",
+                                                                    subject: "change \(overlap.orderId) ssl-certificate \(overlap.system)", detail: detail)) {
+                logger.notice("old gateway client certificate retired", metadata: ["change.system": "\(overlap.system)"])
+                retired.append(overlap.system)
+            }
+        }
+        return retired
+    }
+
     static func summary(_ order: ChangeOrder, _ a: ChangeApplication) -> String {
         switch order.kind {
         case .monitoring:
@@ -186,6 +217,11 @@ public final class ChangeExecutor: Sendable {
             return "inbox of \(order.system) is now sftp://\(s.sftpUser)@\(s.sftpHost):\(s.sftpPort)/\(s.inboxPath)"
         case .hostKey:
             return "pinned host keys of \(order.system) are now \(a.system?.hostKeyFingerprints.joined(separator: ", ") ?? "?")"
+        case .sslCertificate:
+            let overlapEnd = (a.certificateOverlap ?? nil).map { "; the previous certificate is accepted until \($0.retireAt.formatted(.iso8601))" } ?? ""
+            return "gateway client certificate of \(order.system) is now \((a.certificate ?? nil)?.summary ?? "?")\(overlapEnd)"
+        case .infRef:
+            return "InfRef of \(order.system)'s extract files is now \(a.system?.infRef ?? "none")"
         }
     }
 
@@ -196,6 +232,8 @@ public final class ChangeExecutor: Sendable {
         case .sshKey: return "key \(s.privateKeyPath)"
         case .inbox: return "inbox sftp://\(s.sftpUser)@\(s.sftpHost):\(s.sftpPort)/\(s.inboxPath)"
         case .hostKey: return "pins \(s.hostKeyFingerprints.joined(separator: ", "))"
+        case .sslCertificate: return snapshot.certificate.map { "certificate \($0.summary)" } ?? "no gateway certificate"
+        case .infRef: return s.infRef.map { "InfRef \($0)" } ?? "no InfRef"
         }
     }
 

@@ -19,7 +19,8 @@ public final class ChangeExecutorService: Service, Sendable {
                 let report = try await executor.runDue()
                 if report != ExecutionReport() {
                     logger.info("change pass", metadata: ["changes.completed": "\(report.completed)", "changes.failed": "\(report.failed)",
-                                                          "changes.retired_keys": "\(report.retiredKeys)"])
+                                                          "changes.retired_keys": "\(report.retiredKeys)",
+                                                          "changes.retired_certificates": "\(report.retiredCertificates)"])
                 }
             } catch is CancellationError {
                 // Stopping before the pass started: nothing was done.

@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import SFTPClient
 import Store
 
@@ -6,18 +7,29 @@ import Store
 /// or every reason it cannot be done. Pure: validation runs it against the settings at
 /// submission, the executor again against the settings at the requested time.
 public enum ChangePlanner {
-    /// Longest overlap of an old and a new SSH key.
+    /// Longest overlap of an old and a new SSH key or certificate.
     public static let maxOverlapSeconds = 90 * 86_400
     public static let defaultOverlap = "7d"
 
+    /// - Parameter clientCA: the gateway's client CA as the edge read it; nil when the
+    ///   gateway has none configured (an `ssl-certificate` order's signature is then not checked).
     public static func plan(kind: ChangeKind, request: ChangeRequest, current: ChangeSnapshot, orderId: Int64,
-                            defaultRetentionSeconds: Int, now: Date) -> (ChangeApplication?, [String]) {
+                            defaultRetentionSeconds: Int, now: Date, clientCA: ClientCAFacts? = nil) -> (ChangeApplication?, [String]) {
         switch kind {
         case .monitoring: return monitoring(request, current, defaultRetentionSeconds: defaultRetentionSeconds)
         case .sshKey: return sshKey(request, current, orderId: orderId, now: now)
         case .inbox: return inbox(request, current)
         case .hostKey: return hostKey(request, current)
+        case .sslCertificate: return sslCertificate(request, current, orderId: orderId, now: now, clientCA: clientCA)
+        case .infRef: return infRef(request, current)
         }
+    }
+
+    /// The overlap an order asks for (default 7 days; 0s retires the old at completion).
+    static func overlapSeconds(_ r: ChangeRequest, _ reasons: inout [String]) -> Int? {
+        let text = r.overlap ?? defaultOverlap
+        if DurationText.parse(text) == 0 { return 0 }
+        return duration(text, "overlap", in: 60...maxOverlapSeconds, &reasons)
     }
 
     // MARK: monitoring
@@ -131,11 +143,7 @@ public enum ChangePlanner {
         if let overlap = current.overlap {
             reasons.append("\(s.name)'s previous key is still in its overlap until \(overlap.retireAt.formatted(.iso8601)) (change order \(overlap.orderId)); rotate again after it is retired")
         }
-        var overlapSeconds: Int?
-        let overlapText = r.overlap ?? defaultOverlap
-        if DurationText.parse(overlapText) == 0 { overlapSeconds = 0 } else {
-            overlapSeconds = duration(overlapText, "overlap", in: 60...maxOverlapSeconds, &reasons)
-        }
+        let overlapSeconds = overlapSeconds(r, &reasons)
         guard let key = r.privateKey, !key.isEmpty else {
             return (nil, reasons + ["the new private key is missing: give its path (private-key)"])
         }
@@ -204,5 +212,93 @@ public enum ChangePlanner {
             reasons.append("the order changes nothing: these fingerprints are already pinned for \(system.name)")
         }
         return reasons.isEmpty ? (ChangeApplication(system: system), []) : (nil, reasons)
+    }
+
+    // MARK: ssl-certificate
+
+    /// The new certificate registered for the system (subject, fingerprint, serial), the old
+    /// one kept in an overlap. Refused unless it parses, holds no private key, is valid at
+    /// `now` (the requested time), and, when the gateway has a client CA, is signed by it.
+    static func sslCertificate(_ r: ChangeRequest, _ current: ChangeSnapshot, orderId: Int64, now: Date,
+                               clientCA: ClientCAFacts?) -> (ChangeApplication?, [String]) {
+        var reasons: [String] = []
+        let name = current.system.name
+        if let overlap = current.certificateOverlap {
+            reasons.append("\(name)'s previous certificate is still accepted in its overlap until \(overlap.retireAt.formatted(.iso8601)) (change order \(overlap.orderId)); change it again after it is retired")
+        }
+        let overlapSeconds = overlapSeconds(r, &reasons)
+        guard let pem = r.certificate, !pem.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            return (nil, reasons + ["the new certificate is missing: give its PEM text (certificate; `udtraek change submit --certificate FILE` reads it from a file)"])
+        }
+        let certificate: ClientCertificate
+        do { certificate = try ClientCertificate(pem: pem) } catch {
+            return (nil, reasons + ["certificate: \(error)"])
+        }
+        if let problem = certificate.validityProblem(at: now) { reasons.append(problem) }
+        if let clientCA {
+            if let authorities = clientCA.authorities {
+                if !certificate.isSigned(by: authorities) {
+                    reasons.append("the certificate (issuer \(certificate.issuer)) is not signed by the gateway's client CA \(clientCA.path), so the gateway's TLS handshake would refuse it; have it issued by that CA")
+                }
+            } else {
+                reasons.append("the gateway's client CA \(clientCA.path) cannot be read (\(clientCA.problem ?? "unknown")), so the certificate cannot be checked against it; fix gateway.tls.client_ca first")
+            }
+        }
+        if current.certificate?.fingerprint == certificate.identity.fingerprint {
+            reasons.append("the order changes nothing: this certificate (\(certificate.identity.fingerprint)) is already registered for \(name)")
+        }
+        guard reasons.isEmpty, let overlapSeconds else { return (nil, reasons) }
+        let new = SystemCertificate(system: name, subject: certificate.identity.subject, fingerprint: certificate.identity.fingerprint,
+                                    serial: certificate.serial)
+        let overlap = current.certificate.map {
+            CertificateOverlap(system: name, orderId: orderId, old: $0, newFingerprint: certificate.identity.fingerprint, startedAt: now,
+                               retireAt: now.addingTimeInterval(TimeInterval(overlapSeconds)))
+        }
+        return (ChangeApplication(certificate: .some(new), certificateOverlap: overlap.map { .some($0) }), [])
+    }
+
+    // MARK: infref
+
+    static func infRef(_ r: ChangeRequest, _ current: ChangeSnapshot) -> (ChangeApplication?, [String]) {
+        guard let text = r.infRef else {
+            return (nil, ["the order changes nothing: give the new data type (infref) for the metadata of \(current.system.name)'s files"])
+        }
+        if let problem = InputText.infRefProblem(text, "infref") { return (nil, [problem]) }
+        if text == current.system.infRef {
+            return (nil, ["the order changes nothing: the InfRef of \(current.system.name) is already '\(text.displaySafe(limit: 60))'"])
+        }
+        var system = current.system
+        system.infRef = text
+        return (ChangeApplication(system: system), [])
+    }
+}
+
+/// The gateway's client CA as the edge (desk, executor) read it: an `ssl-certificate`
+/// order's certificate must be signed by it, or the TLS handshake refuses the caller.
+public struct ClientCAFacts: Sendable {
+    /// `gateway.tls.client_ca`.
+    public var path: String
+    /// The CA's certificates; nil when the file could not be read.
+    public var authorities: ClientAuthorities?
+    /// Why the file could not be read.
+    public var problem: String?
+
+    public init(path: String, authorities: ClientAuthorities?, problem: String? = nil) {
+        self.path = path
+        self.authorities = authorities
+        self.problem = problem
+    }
+
+    /// Reads the configured CA file (blocking); nil when the gateway has no client CA
+    /// (no gateway section, or plain HTTP).
+    public static func read(_ store: Store) throws -> ClientCAFacts? {
+        guard let settings = try store.configuration().gateway.settings, !settings.plainHTTP,
+              let path = settings.clientCAPath else { return nil }
+        do {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            return ClientCAFacts(path: path, authorities: try ClientAuthorities(pem: text))
+        } catch {
+            return ClientCAFacts(path: path, authorities: nil, problem: "\(error)")
+        }
     }
 }

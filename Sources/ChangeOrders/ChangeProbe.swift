@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import Logging
 import Monitoring
 import SFTPClient
@@ -13,6 +14,10 @@ public struct ProbeInput: Sendable {
     /// The running key overlap: its old key is the fallback for every probe except the
     /// SSH key change's own, which must prove the new key.
     public var overlap: KeyOverlap?
+    /// The order's request: what the settings kinds (`ssl-certificate`, `infref`) read back.
+    public var request = ChangeRequest()
+    /// For `ssl-certificate`: the gateway's directory built from the settings after the change.
+    public var directory: GatewayDirectory?
 
     public init(kind: ChangeKind, system: ReceiverSystem, monitoring: ReceiverMonitoring?, logins: [MonitorLogin], overlap: KeyOverlap?) {
         self.kind = kind
@@ -35,7 +40,10 @@ public protocol ChangeProbe: Sendable {
 ///   login or the system's key), every folder the new settings need;
 /// - ssh-key: a login with the new key alone (no fallback) and a listing of the inbox;
 /// - inbox: a login at the new host/port/user and a stat of the new path;
-/// - host-key: a connection whose host key must match the new pins (then a login).
+/// - host-key: a connection whose host key must match the new pins (then a login);
+/// - ssl-certificate: the gateway's directory, built from the stored settings, resolves the
+///   new certificate's identity (subject and fingerprint) to the system;
+/// - infref: the system's stored InfRef, read back, is the ordered one.
 public struct SFTPChangeProbe: ChangeProbe {
     let environment: [String: String]
     let connectTimeout: Duration
@@ -88,7 +96,30 @@ public struct SFTPChangeProbe: ChangeProbe {
             let sftp = try open(.own(s), overlap: input.overlap)
             defer { sftp.close() }
             return "connected to \(s.sftpHost):\(s.sftpPort): its host key is among the new pins \(s.hostKeyFingerprints.joined(separator: ", ")); login succeeded"
+        case .sslCertificate:
+            return try Self.verifyCertificate(input)
+        case .infRef:
+            guard s.infRef == input.request.infRef else {
+                throw ChangeVerificationError("the InfRef of \(s.name) reads back as '\(s.infRef ?? "none")', not the ordered '\(input.request.infRef ?? "none")'")
+            }
+            return "the InfRef of \(s.name) reads back as '\(s.infRef ?? "")'; extract files delivered from now on carry it in their metadata"
         }
+    }
+
+    /// The new certificate's identity, as the gateway will see it in the handshake, must
+    /// resolve to the system in the directory built from the stored settings.
+    static func verifyCertificate(_ input: ProbeInput) throws -> String {
+        let name = input.system.name
+        guard let directory = input.directory else {
+            throw ChangeVerificationError("no gateway directory was built to verify the certificate of \(name) against")
+        }
+        let certificate = try ClientCertificate(pem: input.request.certificate ?? "")
+        let systems = directory.systemNames(for: certificate.identity)
+        guard systems.contains(name) else {
+            throw ChangeVerificationError("the gateway's directory does not resolve the new certificate (\(certificate.identity.auditText)) to \(name)"
+                                          + (systems.isEmpty ? "" : " but to \(systems.joined(separator: ", "))"))
+        }
+        return "the gateway's directory resolves the new certificate (\(certificate.identity.auditText), serial \(certificate.serial)) to \(name)"
     }
 
     func open(_ login: InboxLogin, overlap: KeyOverlap?) throws -> SFTPSession {
@@ -118,4 +149,10 @@ public struct SFTPChangeProbe: ChangeProbe {
             throw SFTPError(.passphrase, operation: "reading \(what)", reason: error.reason, hint: error.hint)
         }
     }
+}
+
+/// A verification that found the stored settings not as ordered; says what it found.
+public struct ChangeVerificationError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -5,7 +5,7 @@ import Store
 public struct ChangeSubmission: Sendable, Equatable {
     public var system: String
     public var kind: ChangeKind
-    /// The BestillingsID; required except for SSH key changes.
+    /// The BestillingsID; required except for the self-service kinds (SSH key, SSL certificate).
     public var orderRef: String?
     /// When to carry it out (nil: at once).
     public var at: Date?
@@ -36,14 +36,18 @@ public struct ValidationFacts: Sendable {
     public var pendingSameKind: [ChangeOrder]
     /// What is wrong with the new key file, when the order names one.
     public var keyFileProblem: String?
+    /// The gateway's client CA, for an `ssl-certificate` order (nil: none configured).
+    public var clientCA: ClientCAFacts?
 
     public init(current: ChangeSnapshot?, defaultRetentionSeconds: Int = MonitoringSettings.fourteenDays,
-                ordersWithSameRef: [ChangeOrder] = [], pendingSameKind: [ChangeOrder] = [], keyFileProblem: String? = nil) {
+                ordersWithSameRef: [ChangeOrder] = [], pendingSameKind: [ChangeOrder] = [], keyFileProblem: String? = nil,
+                clientCA: ClientCAFacts? = nil) {
         self.current = current
         self.defaultRetentionSeconds = defaultRetentionSeconds
         self.ordersWithSameRef = ordersWithSameRef
         self.pendingSameKind = pendingSameKind
         self.keyFileProblem = keyFileProblem
+        self.clientCA = clientCA
     }
 }
 
@@ -61,6 +65,9 @@ public enum ChangeValidation {
     /// The longest value of any other text field (a path, a host, a pattern), in bytes:
     /// Linux's PATH_MAX is 4096, and no host, user or glob comes near 1024.
     public static let maximumFieldBytes = 1024
+    /// The longest certificate (PEM text), in bytes: a client certificate with an RSA-4096
+    /// key is about 2 kB; 16 kB leaves room for long subjects and extensions.
+    public static let maximumCertificateBytes = 16 * 1024
 
     public static func reasons(_ s: ChangeSubmission, facts: ValidationFacts, now: Date) -> [String] {
         var reasons = textReasons(s)
@@ -69,7 +76,7 @@ public enum ChangeValidation {
         }
         let ref = s.orderRef?.trimmingCharacters(in: .whitespaces) ?? ""
         if s.kind.needsOrderId && ref.isEmpty {
-            reasons.append("missing BestillingsID: a \(s.kind.rawValue) change is an ordered service; give the order's BestillingsID (order-id). Only SSH key changes are self-service")
+            reasons.append("missing BestillingsID: a \(s.kind.rawValue) change is an ordered service; give the order's BestillingsID (order-id). Only SSH key and SSL certificate changes are self-service")
         }
         if !ref.isEmpty, let used = facts.ordersWithSameRef.first(where: { $0.state != .rejected }) {
             reasons.append("BestillingsID \(ref.displaySafe(limit: 60)) is already used by change order \(used.id ?? 0) (\(used.state.rawValue)); a new order needs a new BestillingsID")
@@ -77,8 +84,9 @@ public enum ChangeValidation {
         if let at = s.at, at < now.addingTimeInterval(-pastTolerance) {
             reasons.append("the requested time \(at.formatted(.iso8601)) is in the past (now \(now.formatted(.iso8601))); give a future time or none for at once")
         }
-        if let other = facts.pendingSameKind.first, s.kind == .sshKey {
-            reasons.append("SSH key change order \(other.id ?? 0) for \(s.system) waits to be carried out at \(other.executeAt.formatted(.iso8601)); one key rotation at a time")
+        if let other = facts.pendingSameKind.first, s.kind.hasOverlap {
+            let what = s.kind == .sshKey ? ("SSH key", "key rotation") : ("SSL certificate", "certificate change")
+            reasons.append("\(what.0) change order \(other.id ?? 0) for \(s.system) waits to be carried out at \(other.executeAt.formatted(.iso8601)); one \(what.1) at a time")
         }
         for field in s.request.fieldsNotFor(s.kind) {
             reasons.append("\(field) does not apply to a \(s.kind.rawValue) change; submit it as an order of its own kind")
@@ -86,7 +94,8 @@ public enum ChangeValidation {
         if let problem = facts.keyFileProblem { reasons.append(problem) }
         if let current = facts.current {
             let (_, planReasons) = ChangePlanner.plan(kind: s.kind, request: s.request, current: current, orderId: 0,
-                                                      defaultRetentionSeconds: facts.defaultRetentionSeconds, now: s.at ?? now)
+                                                      defaultRetentionSeconds: facts.defaultRetentionSeconds, now: s.at ?? now,
+                                                      clientCA: facts.clientCA)
             reasons += planReasons
         }
         return reasons
@@ -123,9 +132,17 @@ public enum ChangeValidation {
             (r.warningBefore, "warning-before"), (r.repeatEvery, "repeat-every"), (r.signal, "signal"),
             (r.movedTo, "moved-to"), (r.retention, "retention"), (r.privateKey, "private-key"),
             (r.passphraseEnv, "passphrase-env"), (r.passphraseFile, "passphrase-file"), (r.overlap, "overlap"),
-            (r.host, "host"), (r.user, "user"), (r.path, "path"),
+            (r.host, "host"), (r.user, "user"), (r.path, "path"), (r.infRef, "infref"),
         ]
         for (value, what) in fields { check(value, what) }
+        // PEM text has lines: line ends pass, other control characters do not.
+        if let pem = r.certificate {
+            if let bad = pem.unicodeScalars.first(where: { InputText.isControl($0) && !["\n", "\r", "\t"].contains($0) }) {
+                reasons.append("certificate holds the control character \(bad.codePoint); give the PEM text as openssl writes it")
+            } else if pem.utf8.count > maximumCertificateBytes {
+                reasons.append("certificate is \(pem.utf8.count) bytes long; at most \(maximumCertificateBytes) are accepted (one PEM certificate, without its chain)")
+            }
+        }
         let fingerprints = r.fingerprints ?? []
         if fingerprints.count > 16 {
             reasons.append("\(fingerprints.count) fingerprints given; at most 16 are pinned for one server")
@@ -139,15 +156,18 @@ public enum ChangeValidation {
 extension ChangeRequest {
     /// The options given that belong to another kind of change (named as the CLI spells them).
     func fieldsNotFor(_ kind: ChangeKind) -> [String] {
-        let byKind: [(ChangeKind, [(String, Bool)])] = [
-            (.monitoring, [("pattern", pattern != nil), ("collect-within", collectWithin != nil), ("deadline", deadline != nil),
-                           ("warning-before", warningBefore != nil), ("repeat-every", repeatEvery != nil), ("signal", signal != nil),
-                           ("moved-to", movedTo != nil), ("retention", retention != nil), ("remove-monitoring", removeMonitoring == true)]),
-            (.sshKey, [("private-key", privateKey != nil), ("passphrase-env", passphraseEnv != nil),
-                       ("passphrase-file", passphraseFile != nil), ("overlap", overlap != nil)]),
-            (.inbox, [("host", host != nil), ("port", port != nil), ("user", user != nil), ("path", path != nil)]),
-            (.hostKey, [("fingerprint", !(fingerprints ?? []).isEmpty)]),
+        let byKind: [([ChangeKind], [(String, Bool)])] = [
+            ([.monitoring], [("pattern", pattern != nil), ("collect-within", collectWithin != nil), ("deadline", deadline != nil),
+                             ("warning-before", warningBefore != nil), ("repeat-every", repeatEvery != nil), ("signal", signal != nil),
+                             ("moved-to", movedTo != nil), ("retention", retention != nil), ("remove-monitoring", removeMonitoring == true)]),
+            ([.sshKey], [("private-key", privateKey != nil), ("passphrase-env", passphraseEnv != nil),
+                         ("passphrase-file", passphraseFile != nil)]),
+            ([.sshKey, .sslCertificate], [("overlap", overlap != nil)]),
+            ([.inbox], [("host", host != nil), ("port", port != nil), ("user", user != nil), ("path", path != nil)]),
+            ([.hostKey], [("fingerprint", !(fingerprints ?? []).isEmpty)]),
+            ([.sslCertificate], [("certificate", certificate != nil)]),
+            ([.infRef], [("infref", infRef != nil)]),
         ]
-        return byKind.filter { $0.0 != kind }.flatMap { $0.1.filter(\.1).map(\.0) }
+        return byKind.filter { !$0.0.contains(kind) }.flatMap { $0.1.filter(\.1).map(\.0) }
     }
 }

@@ -199,7 +199,7 @@ public final class DeliveryService: Sendable {
                 result = try InboxUpload.upload(request, over: sftp, deadline: deadline, executor: executor) { sha, bytes in
                     MetadataDocument(fileTransferUUID: origin.fileTransferUUID, fileName: entry.fileName, sizeInBytes: bytes,
                                      sender: origin.sender, sendersFileId: entry.sendersFileId, recipients: [system.sftpUser],
-                                     routing: entry.routing, senderItSystem: origin.senderItSystem,
+                                     routing: MetadataDocument.routing(of: entry, to: system), senderItSystem: origin.senderItSystem,
                                      recipientItSystem: system.uuid, senderTimestamp: origin.senderTimestamp, sha256: sha)
                 }
             } catch {

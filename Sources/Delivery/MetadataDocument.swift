@@ -55,6 +55,16 @@ public struct MetadataDocument: Sendable, Equatable {
          ("RecipientAuthority", routing.recipientAuthority), ("TransactionId", routing.transactionId)]
     }
 
+    /// The routing info of an outbox entry's metadata when it goes to `system`: a file routed
+    /// from a sender keeps the sender's (its trigger's InfRef); an extract file, or one
+    /// queued without an InfRef, carries the system's InfRef (configured, or set by an
+    /// `infref` change order), read at delivery so a change applies to every file sent after it.
+    public static func routing(of entry: OutboxEntry, to system: ReceiverSystem) -> RoutingInfo {
+        var routing = entry.routing
+        if entry.transferId == nil && routing.infRef == nil { routing.infRef = system.infRef }
+        return routing
+    }
+
     /// Why routing info given at an edge (`udtraek deliver --inf-ref`) cannot go into a
     /// document, or nil; checked when the file is queued, long before the upload.
     public static func routingProblem(_ routing: RoutingInfo) -> String? {

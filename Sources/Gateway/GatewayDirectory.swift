@@ -21,7 +21,8 @@ public struct GatewayDirectory: Sendable {
             guard r.certificateSubject != nil || r.certificateFingerprint != nil else { return nil }
             return SystemCertificate(system: r.system, subject: r.certificateSubject, fingerprint: r.certificateFingerprint)
         }
-        callers = (snapshot.gateway.certificates + registered).compactMap { c in
+        // A previous certificate in its change order's overlap is accepted beside the new one.
+        callers = (snapshot.gateway.certificates + snapshot.gateway.retiring + registered).compactMap { c in
             systems[c.system].map { Caller(system: $0, certificate: c, normalisedSubject: c.subject.map(DistinguishedName.normalised)) }
         }
         municipalitiesByUUID = Dictionary(snapshot.municipalities.compactMap { m in m.uuid.map { ($0, m) } },
@@ -43,6 +44,12 @@ public struct GatewayDirectory: Sendable {
             case (let s?, let f?): return s && f
             }
         }.map(\.system)
+    }
+
+    /// The names of the systems a certificate with this identity is registered for: what
+    /// an `ssl-certificate` change order verifies after registering a new certificate.
+    public func systemNames(for identity: CallerIdentity) -> [String] {
+        systems(for: identity).map(\.name)
     }
 
     /// Decides a call: the certificate must belong to the system named in the context, and

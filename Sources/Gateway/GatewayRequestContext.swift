@@ -75,9 +75,7 @@ final class IdentityCache: Sendable {
     func identity(of certificate: NIOSSLCertificate) -> CallerIdentity? {
         if let known = cache.withLock({ $0[certificate] }) { return known }
         guard let der = try? certificate.toDERBytes() else { return nil }
-        let digest = SHA256.hash(data: der).map { String(format: "%02x", $0) }.joined()
-        let subject = (try? Certificate(derEncoded: der))?.subject.description ?? ""
-        let identity = CallerIdentity(subject: subject, fingerprint: "sha256:" + digest)
+        let identity = CallerIdentity(der: der, subject: (try? Certificate(derEncoded: der))?.subject.description ?? "")
         cache.withLock { all in
             if all.count > 10_000 { all.removeAll() }
             all[certificate] = identity

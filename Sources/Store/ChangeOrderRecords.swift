@@ -11,9 +11,18 @@ public enum ChangeKind: String, Codable, Sendable, CaseIterable {
     case inbox
     /// The pinned host-key fingerprints.
     case hostKey = "host-key"
+    /// The system's gateway client certificate, with an overlap in which the old one is
+    /// still accepted (self-service, done by the supplier: no BestillingsID).
+    case sslCertificate = "ssl-certificate"
+    /// The data type (InfRef) in the metadata of extract files delivered to the system.
+    case infRef = "infref"
 
-    /// Only SSH key changes are self-service; the others are ordered with a BestillingsID.
-    public var needsOrderId: Bool { self != .sshKey }
+    /// The platform's self-service changes (SSH key, SSL certificate) need no BestillingsID;
+    /// the others are ordered with one.
+    public var needsOrderId: Bool { self != .sshKey && self != .sslCertificate }
+
+    /// The kinds with an overlap: the old key or certificate keeps working for a while.
+    public var hasOverlap: Bool { self == .sshKey || self == .sslCertificate }
 }
 
 /// Where an order is: received -> accepted | rejected -> carried-out -> completed | failed.
@@ -41,6 +50,8 @@ public enum ChangeReceiptKind: String, Codable, Sendable, CaseIterable {
     case rolledBack = "rolled-back"
     /// An SSH key overlap ended: the old key is no longer used.
     case keyRetired = "key-retired"
+    /// An SSL certificate overlap ended: the gateway no longer accepts the old certificate.
+    case certificateRetired = "certificate-retired"
 }
 
 /// The order form as submitted, kept exactly as given (orders are immutable; a rejected
@@ -69,12 +80,17 @@ public struct ChangeRequest: Codable, Sendable, Equatable {
     public var path: String?
     // host-key
     public var fingerprints: [String]?
+    // ssl-certificate (with `overlap`): the new client certificate, PEM text, public only.
+    public var certificate: String?
+    // infref
+    public var infRef: String?
 
     public init(pattern: String? = nil, collectWithin: String? = nil, deadline: String? = nil, warningBefore: String? = nil,
                 repeatEvery: String? = nil, signal: String? = nil, movedTo: String? = nil, retention: String? = nil,
                 removeMonitoring: Bool? = nil, privateKey: String? = nil, passphraseEnv: String? = nil,
                 passphraseFile: String? = nil, overlap: String? = nil, host: String? = nil, port: Int? = nil,
-                user: String? = nil, path: String? = nil, fingerprints: [String]? = nil) {
+                user: String? = nil, path: String? = nil, fingerprints: [String]? = nil, certificate: String? = nil,
+                infRef: String? = nil) {
         self.pattern = pattern
         self.collectWithin = collectWithin
         self.deadline = deadline
@@ -93,6 +109,8 @@ public struct ChangeRequest: Codable, Sendable, Equatable {
         self.user = user
         self.path = path
         self.fingerprints = fingerprints
+        self.certificate = certificate
+        self.infRef = infRef
     }
 
     enum CodingKeys: String, CodingKey {
@@ -108,7 +126,8 @@ public struct ChangeRequest: Codable, Sendable, Equatable {
         case privateKey = "private_key"
         case passphraseEnv = "passphrase_env"
         case passphraseFile = "passphrase_file"
-        case overlap, host, port, user, path, fingerprints
+        case overlap, host, port, user, path, fingerprints, certificate
+        case infRef = "infref"
     }
 }
 
@@ -118,11 +137,23 @@ public struct ChangeSnapshot: Codable, Sendable, Equatable {
     public var system: ReceiverSystem
     public var monitoring: ReceiverMonitoring?
     public var overlap: KeyOverlap?
+    /// The gateway client certificate registered for the system.
+    public var certificate: SystemCertificate?
+    /// The running SSL certificate overlap.
+    public var certificateOverlap: CertificateOverlap?
 
-    public init(system: ReceiverSystem, monitoring: ReceiverMonitoring?, overlap: KeyOverlap?) {
+    public init(system: ReceiverSystem, monitoring: ReceiverMonitoring?, overlap: KeyOverlap?,
+                certificate: SystemCertificate? = nil, certificateOverlap: CertificateOverlap? = nil) {
         self.system = system
         self.monitoring = monitoring
         self.overlap = overlap
+        self.certificate = certificate
+        self.certificateOverlap = certificateOverlap
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case system, monitoring, overlap, certificate
+        case certificateOverlap = "certificate_overlap"
     }
 }
 
@@ -244,6 +275,49 @@ public struct KeyOverlap: Codable, Sendable, Equatable, FetchableRecord, Persist
         case oldPassphraseEnv = "old_passphrase_env"
         case oldPassphraseFile = "old_passphrase_file"
         case newPrivateKeyPath = "new_private_key_path"
+        case startedAt = "started_at"
+        case retireAt = "retire_at"
+    }
+}
+
+/// A system's previous gateway client certificate, still accepted until `retireAt` after an
+/// `ssl-certificate` change order registered a new one: callers switch over at their own
+/// pace within the overlap, as with SSH keys.
+public struct CertificateOverlap: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "gateway_certificate_overlap"
+    public var system: String
+    public var orderId: Int64
+    public var oldSubject: String?
+    public var oldFingerprint: String?
+    public var oldSerial: String?
+    /// The fingerprint of the certificate that replaced it.
+    public var newFingerprint: String
+    public var startedAt: Date
+    public var retireAt: Date
+
+    public init(system: String, orderId: Int64, old: SystemCertificate, newFingerprint: String, startedAt: Date, retireAt: Date) {
+        self.system = system
+        self.orderId = orderId
+        oldSubject = old.subject
+        oldFingerprint = old.fingerprint
+        oldSerial = old.serial
+        self.newFingerprint = newFingerprint
+        self.startedAt = startedAt
+        self.retireAt = retireAt
+    }
+
+    /// The previous certificate as the gateway matches it.
+    public var oldCertificate: SystemCertificate {
+        SystemCertificate(system: system, subject: oldSubject, fingerprint: oldFingerprint, serial: oldSerial)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case system
+        case orderId = "order_id"
+        case oldSubject = "old_subject"
+        case oldFingerprint = "old_fingerprint"
+        case oldSerial = "old_serial"
+        case newFingerprint = "new_fingerprint"
         case startedAt = "started_at"
         case retireAt = "retire_at"
     }

@@ -80,11 +80,21 @@ public struct SystemCertificate: Codable, Sendable, Equatable, FetchableRecord, 
     public var subject: String?
     /// `sha256:` and 64 lowercase hexadecimal digits of the DER certificate.
     public var fingerprint: String?
+    /// The certificate's serial number (hex), known when an `ssl-certificate` change order
+    /// registered it: shown in receipts so operators can match it with the issuer's records.
+    /// The gateway does not compare it.
+    public var serial: String?
 
-    public init(system: String, subject: String? = nil, fingerprint: String? = nil) {
+    public init(system: String, subject: String? = nil, fingerprint: String? = nil, serial: String? = nil) {
         self.system = system
         self.subject = subject
         self.fingerprint = fingerprint
+        self.serial = serial
+    }
+
+    /// Subject, fingerprint and serial as one line for receipts and the audit log.
+    public var summary: String {
+        [subject.map { "subject \($0)" }, fingerprint, serial.map { "serial \($0)" }].compactMap(\.self).joined(separator: ", ")
     }
 
     /// A fingerprint as operators copy it (`sha256:` or `SHA256:` prefix or none, hex
@@ -103,10 +113,15 @@ public struct SystemCertificate: Codable, Sendable, Equatable, FetchableRecord, 
 public struct GatewayConfiguration: Sendable, Equatable {
     public var settings: GatewaySettings?
     public var certificates: [SystemCertificate]
+    /// Systems' previous certificates still accepted during an `ssl-certificate` change
+    /// order's overlap (from `gateway_certificate_overlap`). Not part of the configuration
+    /// file: `config apply` leaves overlaps alone, and the change executor retires them.
+    public var retiring: [SystemCertificate]
 
-    public init(settings: GatewaySettings? = nil, certificates: [SystemCertificate] = []) {
+    public init(settings: GatewaySettings? = nil, certificates: [SystemCertificate] = [], retiring: [SystemCertificate] = []) {
         self.settings = settings
         self.certificates = certificates
+        self.retiring = retiring
     }
 
     static func fetch(_ db: Database) throws -> GatewayConfiguration {
@@ -115,7 +130,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
             settings = try JSONDecoder().decode(GatewaySettings.self, from: Data(json.utf8))
         }
         return GatewayConfiguration(settings: settings,
-                                    certificates: try SystemCertificate.order(Column("system")).fetchAll(db))
+                                    certificates: try SystemCertificate.order(Column("system")).fetchAll(db),
+                                    retiring: try CertificateOverlap.order(Column("system")).fetchAll(db).map(\.oldCertificate))
     }
 
     /// Called inside `replaceConfiguration`'s transaction, after the systems are saved.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Rules for text that comes from outside (the configuration file, CLI arguments, API
 /// bodies) and ends up somewhere that cannot take every character: an XML document, a
 /// file name in a receiver's inbox, an operator's terminal. One rule each, shared by every
@@ -41,6 +43,24 @@ public enum InputText {
             return "\(what) '\(text.displaySafe(limit: 60))' holds \(bad.codePoint), which is not a character XML can carry; it goes into the XML metadata that travels with every file, so remove it"
         }
         return nil
+    }
+
+    /// The longest InfRef (data type), in bytes: the platform's data types are short names
+    /// (`KLE-Emneplan`, a URN), and the value goes into every file's metadata.
+    public static let maximumInfRefBytes = 255
+
+    /// Why `text` cannot be an InfRef (`what` names where it was given), or nil: one line of
+    /// text the metadata can carry, not empty, at most `maximumInfRefBytes`. The same rule
+    /// for a file-transfer agreement's, a system's (configuration and change order) and
+    /// `udtraek deliver --inf-ref`.
+    public static func infRefProblem(_ text: String, _ what: String) -> String? {
+        if text.trimmingCharacters(in: .whitespaces).isEmpty {
+            return "\(what) is empty; give the data type (InfRef) as receivers expect it, or leave it out"
+        }
+        if text.utf8.count > maximumInfRefBytes {
+            return "the InfRef is \(text.utf8.count) bytes long; at most \(maximumInfRefBytes) are accepted"
+        }
+        return metadataProblem(text, what)
     }
 }
 

@@ -122,6 +122,7 @@ enum Migrations {
         registerIntegrity(&m)
         registerTransfers(&m)
         registerAdministration(&m)
+        registerChangeKinds(&m)
         return m
     }
 }

@@ -56,14 +56,18 @@ public struct ReceiverSystem: Codable, Sendable, Equatable, FetchableRecord, Per
     /// through the module has its supplier in its registration; the configuration file
     /// names it here.
     public var supplier: String?
+    /// The data type (InfRef) the metadata of extract files delivered to the system carries;
+    /// set by the configuration or an `infref` change order.
+    public var infRef: String?
 
     public init(name: String, uuid: String? = nil, description: String = "", sftpHost: String, sftpPort: Int = 22,
                 sftpUser: String, inboxPath: String = "IN", privateKeyPath: String, passphraseEnv: String? = nil,
                 passphraseFile: String? = nil, hostKeyFingerprints: [String], existingTarget: ExistingTargetPolicy = .refuse,
-                sender: SenderSettings? = nil, origin: RecordOrigin = .config, supplier: String? = nil) {
+                sender: SenderSettings? = nil, origin: RecordOrigin = .config, supplier: String? = nil, infRef: String? = nil) {
         self.origin = origin
         self.supplier = supplier
         self.sender = sender
+        self.infRef = infRef
         self.name = name
         self.uuid = uuid
         self.description = description
@@ -97,6 +101,7 @@ public struct ReceiverSystem: Codable, Sendable, Equatable, FetchableRecord, Per
         case hostKeyFingerprints = "host_key_fingerprints"
         case existingTarget = "existing_target"
         case sender, origin, supplier
+        case infRef = "inf_ref"
     }
 }
 

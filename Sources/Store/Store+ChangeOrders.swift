@@ -9,16 +9,24 @@ public struct ChangeApplication: Sendable {
     public var monitoring: ReceiverMonitoring??
     /// The key overlap row: `.some(nil)` removes it, nil leaves it alone.
     public var overlap: KeyOverlap??
+    /// The gateway client certificate row: `.some(nil)` removes it, nil leaves it alone.
+    public var certificate: SystemCertificate??
+    /// The certificate overlap row: `.some(nil)` removes it, nil leaves it alone.
+    public var certificateOverlap: CertificateOverlap??
 
-    public init(system: ReceiverSystem? = nil, monitoring: ReceiverMonitoring?? = nil, overlap: KeyOverlap?? = nil) {
+    public init(system: ReceiverSystem? = nil, monitoring: ReceiverMonitoring?? = nil, overlap: KeyOverlap?? = nil,
+                certificate: SystemCertificate?? = nil, certificateOverlap: CertificateOverlap?? = nil) {
         self.system = system
         self.monitoring = monitoring
         self.overlap = overlap
+        self.certificate = certificate
+        self.certificateOverlap = certificateOverlap
     }
 
     /// Puts a snapshot back as it was.
     public static func restoring(_ s: ChangeSnapshot) -> ChangeApplication {
-        ChangeApplication(system: s.system, monitoring: .some(s.monitoring), overlap: .some(s.overlap))
+        ChangeApplication(system: s.system, monitoring: .some(s.monitoring), overlap: .some(s.overlap),
+                          certificate: .some(s.certificate), certificateOverlap: .some(s.certificateOverlap))
     }
 
     func apply(_ db: Database, systemName: String, now: Date) throws {
@@ -37,6 +45,27 @@ public struct ChangeApplication: Sendable {
                 try KeyOverlap.filter(Column("system") == systemName).deleteAll(db)
             }
         }
+        if let certificate {
+            if let c = certificate { try c.save(db) } else {
+                try SystemCertificate.filter(Column("system") == systemName).deleteAll(db)
+            }
+        }
+        if let certificateOverlap {
+            if let o = certificateOverlap { try o.save(db) } else {
+                try CertificateOverlap.filter(Column("system") == systemName).deleteAll(db)
+            }
+        }
+    }
+}
+
+extension ChangeSnapshot {
+    /// The settings of `system` as they are in `db`; nil when there is no such system.
+    static func fetch(_ db: Database, system: String) throws -> ChangeSnapshot? {
+        guard let s = try ReceiverSystem.fetchOne(db, key: system) else { return nil }
+        return ChangeSnapshot(system: s, monitoring: try ReceiverMonitoring.fetchOne(db, key: system),
+                              overlap: try KeyOverlap.fetchOne(db, key: system),
+                              certificate: try SystemCertificate.fetchOne(db, key: system),
+                              certificateOverlap: try CertificateOverlap.fetchOne(db, key: system))
     }
 }
 
@@ -92,11 +121,7 @@ extension Store {
 
     /// The system's settings now, for a snapshot before a change.
     public func changeSnapshot(system: String) throws -> ChangeSnapshot? {
-        try read("reading the settings of \(system)") { db in
-            guard let s = try ReceiverSystem.fetchOne(db, key: system) else { return nil }
-            return ChangeSnapshot(system: s, monitoring: try ReceiverMonitoring.fetchOne(db, key: system),
-                                  overlap: try KeyOverlap.fetchOne(db, key: system))
-        }
+        try read("reading the settings of \(system)") { db in try ChangeSnapshot.fetch(db, system: system) }
     }
 
     /// Carries out an accepted order: claims it (only one executor wins), checks the
@@ -106,10 +131,7 @@ extension Store {
                                receipt: ChangeReceipt, audit: AuditEntry, now: Date) throws -> Bool {
         try write("carrying out change order \(orderId)") { db in
             guard var order = try ChangeOrder.fetchOne(db, key: orderId), order.state == .accepted else { return false }
-            let current = ChangeSnapshot(system: try ReceiverSystem.fetchOne(db, key: order.system) ?? previous.system,
-                                         monitoring: try ReceiverMonitoring.fetchOne(db, key: order.system),
-                                         overlap: try KeyOverlap.fetchOne(db, key: order.system))
-            guard current == previous else {
+            guard try ChangeSnapshot.fetch(db, system: order.system) == previous else {
                 throw StoreError("carrying out change order \(orderId)", reason: "the settings of \(order.system) changed while the order was being prepared",
                                  hint: "It is tried again at the next pass")
             }
@@ -160,8 +182,15 @@ extension Store {
     /// Ends an overlap: the old key reference is removed, with a receipt on the order that
     /// started it and an audit row. False when it was gone already.
     public func retireKeyOverlap(system: String, receipt: ChangeReceipt, audit: AuditEntry) throws -> Bool {
-        try write("retiring the old key of \(system)") { db in
-            guard let overlap = try KeyOverlap.fetchOne(db, key: system) else { return false }
+        try retireOverlap(KeyOverlap.self, system: system, what: "the old key", receipt: receipt, audit: audit)
+    }
+
+    /// Removes the overlap row of `system` and records the receipt (on the order named by
+    /// the row) and the audit row with it.
+    private func retireOverlap<Overlap: FetchableRecord & PersistableRecord & OverlapRow>(
+        _ type: Overlap.Type, system: String, what: String, receipt: ChangeReceipt, audit: AuditEntry) throws -> Bool {
+        try write("retiring \(what) of \(system)") { db in
+            guard let overlap = try Overlap.fetchOne(db, key: system) else { return false }
             try overlap.delete(db)
             var r = receipt
             r.orderId = overlap.orderId
@@ -171,4 +200,22 @@ extension Store {
             return true
         }
     }
+
+    // MARK: SSL certificate overlaps
+
+    public func certificateOverlaps() throws -> [CertificateOverlap] {
+        try read("reading certificate overlaps") { db in try CertificateOverlap.order(Column("retire_at")).fetchAll(db) }
+    }
+
+    /// Ends a certificate overlap: the gateway stops accepting the old certificate at its
+    /// next directory reload. A receipt on the order that started it and an audit row go
+    /// with it; false when it was gone already.
+    public func retireCertificateOverlap(system: String, receipt: ChangeReceipt, audit: AuditEntry) throws -> Bool {
+        try retireOverlap(CertificateOverlap.self, system: system, what: "the old certificate", receipt: receipt, audit: audit)
+    }
 }
+
+/// An overlap row (old SSH key, old certificate), keyed by system, started by an order.
+protocol OverlapRow { var orderId: Int64 { get } }
+extension KeyOverlap: OverlapRow {}
+extension CertificateOverlap: OverlapRow {}

@@ -41,6 +41,7 @@ public struct ConfigurationDiff: Sendable, Equatable {
             ("host_key_fingerprints", { $0.hostKeyFingerprints.joined(separator: ",") }),
             ("existing_target", { $0.existingTarget.rawValue }),
             ("sender", { ConfigurationExport.senderText($0.sender) }), ("supplier", { $0.supplier ?? "" }),
+            ("infref", { $0.infRef ?? "" }),
         ])
         changes += diff(current.agreements, desired.agreements, id: \.uuid, label: "agreement", fields: [
             ("system", { $0.system }), ("municipality", { $0.municipality }),

@@ -32,6 +32,7 @@ public enum ConfigurationExport {
             out.append("      host_key_fingerprints:")
             for f in s.hostKeyFingerprints { out.append("        - \(quote(f))") }
             out.append("      existing_target: \(s.existingTarget.rawValue)")
+            if let infRef = s.infRef { out.append("    infref: \(quote(infRef))") }
             out += senderLines(s.sender)
             out += monitoringLines(system: s.name, snapshot.monitoring)
             if let c = snapshot.gateway.certificates.first(where: { $0.system == s.name }) { out += gatewayCertificate(c) }

@@ -79,19 +79,21 @@ extension SnapshotReader {
                 map["sender"]?.report("a system does not send files to itself through the platform")
             }
         }
-        let infRef = required(map, "infref", in: value, hint: "the data type (InfRef) the sender may send, as its triggers name it")?.line()
-        if let infRef, let v = map["infref"] {
-            if infRef.utf8.count > 255 {
-                v.report("the InfRef is \(infRef.utf8.count) bytes long; at most 255 are accepted")
-                return (sender, nil, false)
-            }
-            if let problem = InputText.metadataProblem(infRef, "infref") {
-                v.report(problem)
-                return (sender, nil, false)
-            }
-        }
+        guard required(map, "infref", in: value, hint: "the data type (InfRef) the sender may send, as its triggers name it") != nil,
+              let infRef = map["infref"].flatMap(readInfRef) else { return (sender, nil, false) }
         let ok = sender.map { known.senders.contains($0) && $0 != system } ?? false
-        return (sender, infRef, ok && infRef != nil)
+        return (sender, infRef, ok)
+    }
+
+    /// An `infref` value (an agreement's or a system's): one line the metadata can carry,
+    /// at most 255 bytes; nil after reporting what is wrong.
+    func readInfRef(_ value: YAMLValue) -> String? {
+        guard let infRef = value.line() else { return nil }
+        if let problem = InputText.infRefProblem(infRef, "infref") {
+            value.report(problem)
+            return nil
+        }
+        return infRef
     }
 }
 

@@ -162,7 +162,8 @@ struct SnapshotReader {
     }
 
     private func readSystem(_ value: YAMLValue) -> ReceiverSystem? {
-        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring", "certificate", "sender", "supplier"]) else { return nil }
+        guard let map = value.mapping(allowed: ["name", "uuid", "description", "inbox", "monitoring", "certificate", "sender", "supplier", "infref"])
+        else { return nil }
         let name = required(map, "name", in: value)?.name()
         let uuid = map["uuid"]?.string()
         if let uuid, !isLowercaseUUID(uuid) { map["uuid"]?.report("'\(uuid.displaySafe(limit: 40))' is not a lowercase UUID") }
@@ -196,11 +197,13 @@ struct SnapshotReader {
         if let supplier, supplier.range(of: "^cvr:[0-9]{8}$", options: .regularExpression) == nil {
             map["supplier"]?.report("'\(supplier.displaySafe(limit: 40))' is not a supplier organisation; write cvr: and the supplier's 8-digit CVR number, e.g. cvr:12345678")
         }
+        let infRef = map["infref"].map(readInfRef)
+        if case .some(.none) = infRef { return nil }
         guard let name, let host, let port, let user, let path, let key else { return nil }
         return ReceiverSystem(name: name, uuid: uuid, description: description, sftpHost: host, sftpPort: port,
                               sftpUser: user, inboxPath: path, privateKeyPath: key, passphraseEnv: passphraseEnv,
                               passphraseFile: passphraseFile, hostKeyFingerprints: fingerprints, existingTarget: policy,
-                              sender: sender ?? nil, supplier: supplier)
+                              sender: sender ?? nil, supplier: supplier, infRef: infRef ?? nil)
     }
 
     private func readAgreement(_ value: YAMLValue, known: KnownNames) -> ServiceAgreement? {

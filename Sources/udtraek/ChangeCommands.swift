@@ -8,7 +8,7 @@ import Store
 struct ChangeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "change",
-        abstract: "Technical change orders: monitoring, SSH key, inbox, host key; with the platform's receipts.",
+        abstract: "Technical change orders: monitoring, SSH key, inbox, host key, SSL certificate, InfRef; with the platform's receipts.",
         discussion: "An order is received, validated (accepted or rejected with every reason), carried out at its time by `udtraek serve` (or `udtraek change run-due`), verified, and completed, or failed: rolled back and alarmed.",
         subcommands: [Submit.self, Show.self, List.self, RunDue.self])
 
@@ -17,8 +17,8 @@ struct ChangeCommand: ParsableCommand {
             commandName: "submit", abstract: "Submit an order; prints its receipts. Exit 1 when it is rejected.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "The receiver system.") var system: String
-        @Option(help: "monitoring, ssh-key, inbox or host-key.") var kind: String
-        @Option(help: "The BestillingsID (required except for ssh-key).") var orderId: String?
+        @Option(help: "monitoring, ssh-key, inbox, host-key, ssl-certificate or infref.") var kind: String
+        @Option(help: "The BestillingsID (required except for ssh-key and ssl-certificate).") var orderId: String?
         @Option(help: "When to carry it out: \(RequestedTime.help); default now.") var at: String?
         @Option(help: "Why: goes to the audit log.") var reason: String = ""
         @Option(help: "Who submits, for the audit log.") var actor: String = ProcessInfo.processInfo.environment["USER"] ?? "operator"
@@ -36,7 +36,8 @@ struct ChangeCommand: ParsableCommand {
         @Option(help: "ssh-key: the new private key (OpenSSH format, mode 0600).") var privateKey: String?
         @Option(help: "ssh-key: environment variable holding the new key's passphrase.") var passphraseEnv: String?
         @Option(help: "ssh-key: file (0600) holding the new key's passphrase.") var passphraseFile: String?
-        @Option(help: "ssh-key: how long the old key still works (default 7d; 0s retires it at completion).") var overlap: String?
+        @Option(help: "ssh-key, ssl-certificate: how long the old key or certificate still works (default 7d; 0s retires it at completion).")
+        var overlap: String?
         // inbox
         @Option(help: "inbox: the new SFTP host.") var host: String?
         @Option(help: "inbox: the new port.") var port: Int?
@@ -45,6 +46,11 @@ struct ChangeCommand: ParsableCommand {
         // host-key
         @Option(name: .customLong("fingerprint"), help: "host-key: a pinned SHA256:... fingerprint (repeat for several).")
         var fingerprints: [String] = []
+        // ssl-certificate
+        @Option(help: "ssl-certificate: the system's new gateway client certificate (a PEM file, public part only).")
+        var certificate: String?
+        // infref
+        @Option(help: "infref: the data type (InfRef) for the metadata of the system's extract files.") var infref: String?
         @Flag(help: "JSON for scripts.") var json = false
 
         func run() throws {
@@ -59,12 +65,21 @@ struct ChangeCommand: ParsableCommand {
                 case .failure(let problem): throw ValidationError("--at \(problem)")
                 }
             }
+            // The order carries the certificate's text, read here at the edge.
+            let pem = try certificate.map { path -> String in
+                guard let data = FileManager.default.contents(atPath: path),
+                      data.count <= ChangeValidation.maximumCertificateBytes, let text = String(data: data, encoding: .utf8) else {
+                    throw ValidationError("--certificate \(path.displaySafe(limit: 80)): cannot read it as a PEM file of at most \(ChangeValidation.maximumCertificateBytes) bytes; give the path of the client certificate (openssl x509 -outform PEM)")
+                }
+                return text
+            }
             let key = privateKey.map { $0.hasPrefix("/") ? $0 : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent($0) }
             let request = ChangeRequest(pattern: pattern, collectWithin: collectWithin, deadline: deadline, warningBefore: warningBefore,
                                         repeatEvery: repeatEvery, signal: signal, movedTo: movedTo, retention: retention,
                                         removeMonitoring: removeMonitoring ? true : nil, privateKey: key.map { ($0 as NSString).standardizingPath },
                                         passphraseEnv: passphraseEnv, passphraseFile: passphraseFile, overlap: overlap,
-                                        host: host, port: port, user: user, path: path, fingerprints: fingerprints.isEmpty ? nil : fingerprints)
+                                        host: host, port: port, user: user, path: path, fingerprints: fingerprints.isEmpty ? nil : fingerprints,
+                                        certificate: pem, infRef: infref)
             let store = try global.openStore()
             let order = try ChangeDesk(store: store).submit(ChangeSubmission(system: system, kind: kind, orderRef: orderId, at: when,
                                                                            reason: reason, submittedBy: actor, request: request))
@@ -112,7 +127,7 @@ struct ChangeCommand: ParsableCommand {
 
     struct RunDue: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "run-due", abstract: "Carry out and verify the orders whose time has come, retire ended key overlaps (for cron).")
+            commandName: "run-due", abstract: "Carry out and verify the orders whose time has come, retire ended key and certificate overlaps (for cron).")
         @OptionGroup var global: GlobalOptions
         @Option(help: ArgumentHelp("Pretend it is this time (tests).", visibility: .hidden)) var now: String?
         @Flag(help: "JSON for scripts.") var json = false
@@ -128,13 +143,16 @@ struct ChangeCommand: ParsableCommand {
             }
             let report = try ChangeExecutor(store: store, logger: Logger(label: "udtraek.changes")).runDueBlocking(now: when)
             if json {
-                struct Answer: Encodable { var completed: [Int64]; var failed: [Int64]; var retiredKeys: [String]
-                    enum CodingKeys: String, CodingKey { case completed, failed, retiredKeys = "retired_keys" } }
+                struct Answer: Encodable { var completed: [Int64]; var failed: [Int64]; var retiredKeys: [String]; var retiredCertificates: [String]
+                    enum CodingKeys: String, CodingKey {
+                        case completed, failed, retiredKeys = "retired_keys", retiredCertificates = "retired_certificates"
+                    } }
                 let e = JSONEncoder()
                 e.outputFormatting = [.prettyPrinted, .sortedKeys]
-                Swift.print(String(decoding: try e.encode(Answer(completed: report.completed, failed: report.failed, retiredKeys: report.retiredKeys)), as: UTF8.self))
+                Swift.print(String(decoding: try e.encode(Answer(completed: report.completed, failed: report.failed, retiredKeys: report.retiredKeys,
+                                                                 retiredCertificates: report.retiredCertificates)), as: UTF8.self))
             } else {
-                Swift.print("completed: \(report.completed.map(String.init).joined(separator: ", ").ifEmpty("none")); failed: \(report.failed.map(String.init).joined(separator: ", ").ifEmpty("none")); old keys retired: \(report.retiredKeys.joined(separator: ", ").ifEmpty("none"))")
+                Swift.print("completed: \(report.completed.map(String.init).joined(separator: ", ").ifEmpty("none")); failed: \(report.failed.map(String.init).joined(separator: ", ").ifEmpty("none")); old keys retired: \(report.retiredKeys.joined(separator: ", ").ifEmpty("none")); old certificates retired: \(report.retiredCertificates.joined(separator: ", ").ifEmpty("none"))")
             }
             if !report.failed.isEmpty { throw ExitCode(1) }
         }

@@ -91,7 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
             // Crash: due slots decided and their runs produced.
             CrashPoint.reach("serve.scheduled")
             let changed = try await changes.executor.runDue()
-            logger.notice("change orders: completed \(changed.completed.count), failed \(changed.failed.count), old keys retired \(changed.retiredKeys.count)")
+            logger.notice("change orders: completed \(changed.completed.count), failed \(changed.failed.count), old keys retired \(changed.retiredKeys.count), old certificates retired \(changed.retiredCertificates.count)")
             // Crash: due change orders carried out.
             CrashPoint.reach("serve.changes-done")
             // Senders' files are taken before the delivery, so one run routes and delivers them...

@@ -18,6 +18,7 @@ final class ChangeOrderFixture: @unchecked Sendable {
     let sshd: LocalSSHD
     var system: ReceiverSystem
     var monitoring = MonitoringConfiguration()
+    var gateway = GatewayConfiguration()
     /// The desk's and the executor's clock; `manual.advance(toDate:)` moves it.
     let manual = ManualClock(start: Date(timeIntervalSince1970: 1_795_000_000)) // 2026-11-18
 
@@ -45,7 +46,8 @@ final class ChangeOrderFixture: @unchecked Sendable {
 
     func apply() throws {
         try store.replaceConfiguration(
-            with: ConfigurationSnapshot(platform: PlatformSettings(sender: "udtraek-test"), systems: [system], monitoring: monitoring),
+            with: ConfigurationSnapshot(platform: PlatformSettings(sender: "udtraek-test"), systems: [system], monitoring: monitoring,
+                                        gateway: gateway),
             audit: AuditEntry(at: Date(), actor: "test", action: "config.apply", subject: "fixture", detail: ""))
     }
 
@@ -54,6 +56,13 @@ final class ChangeOrderFixture: @unchecked Sendable {
     var executor: ChangeExecutor {
         ChangeExecutor(store: store, probe: SFTPChangeProbe(connectTimeout: .seconds(3), operationTimeout: .seconds(5)),
                        clock: manual.clock)
+    }
+
+    /// An executor whose verification finds the change not working, whatever it is: the one
+    /// way to see a settings-only change (InfRef, certificate), whose read-back cannot fail
+    /// on a healthy store, roll back.
+    var refusingExecutor: ChangeExecutor {
+        ChangeExecutor(store: store, probe: RefusingProbe(), clock: manual.clock)
     }
 
     func state(_ order: ChangeOrder) throws -> ChangeOrderState? {
@@ -92,5 +101,12 @@ final class ChangeOrderFixture: @unchecked Sendable {
         let service = DeliveryService(store: store)
         let entry = try service.enqueue(localPath: local, system: "modtager", ownedBySpool: false)
         return try service.deliverNow(outboxId: entry.id!)
+    }
+}
+
+/// Verification that always fails, saying so.
+struct RefusingProbe: ChangeProbe {
+    func verify(_ input: ProbeInput) throws -> String {
+        throw HarnessError("the test's probe refuses the \(input.kind.rawValue) change of \(input.system.name)")
     }
 }
