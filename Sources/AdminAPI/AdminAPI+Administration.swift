@@ -1,4 +1,5 @@
 import Administration
+import ChangeOrders
 import Foundation
 import Hummingbird
 import Store
@@ -13,7 +14,8 @@ import Store
 /// - `GET|POST /api/v1/organisations`, `GET|PATCH /api/v1/organisations/{id}`.
 /// - `GET|POST /api/v1/users`, `GET|PATCH /api/v1/users/{id}`, `GET|POST /api/v1/users/{id}/tokens`,
 ///   `DELETE /api/v1/tokens/{id}` (revoke).
-/// - `GET|POST /api/v1/systems`, `GET /api/v1/systems/{name}`.
+/// - `GET|POST /api/v1/systems`, `GET /api/v1/systems/{name}`, `POST /api/v1/systems/{name}/certificate`
+///   (the supplier's self-service certificate change).
 /// - `GET|POST /api/v1/agreements`, `GET /api/v1/agreements/{uuid}`,
 ///   `POST /api/v1/agreements/{uuid}/approve|reject|terminate`.
 /// - `GET /api/v1/usage?month=YYYY-MM&agreement=UUID&municipality=CODE`.
@@ -210,6 +212,27 @@ extension AdminAPI {
                 """#)
             let s = try await act { try desk.registerSystem(p, body) }
             return try JSONBody.response(s, status: .created, headers: [.location: "/api/v1/systems/\(s.name)"])
+        }
+        // Self-service (ADM, no BestillingsID): the supplier replaces its system's gateway
+        // certificate; the old one stays accepted for the overlap (an `ssl-certificate`
+        // change order, with its receipts, verification, rollback and incident).
+        api.post("/systems/:name/certificate") { request, context in
+            let p = try principal(context)
+            let name = context.parameters.get("name") ?? ""
+            struct Body: Decodable { var certificate: String; var overlap: String?; var at: String?; var reason: String? }
+            let body = try await decodeBody(request, Body.self,
+                                            example: #"{"certificate": "-----BEGIN CERTIFICATE-----\n...", "overlap": "7d", "reason": "yearly renewal"}"#)
+            try await act { try desk.authorizeSystemChange(p, name: name) }
+            var at: Date?
+            if let text = body.at {
+                switch RequestedTime.read(text) {
+                case .success(let parsed): at = parsed
+                case .failure(let problem): throw APIProblem(.badRequest, "invalid-time", "at: \(problem)")
+                }
+            }
+            return try await submit(ChangeSubmission(system: name, kind: .sslCertificate, orderRef: nil, at: at, reason: body.reason ?? "",
+                                                     submittedBy: p.actor,
+                                                     request: ChangeRequest(overlap: body.overlap, certificate: body.certificate)))
         }
         api.get("/systems/:name") { _, context in
             let p = try principal(context)

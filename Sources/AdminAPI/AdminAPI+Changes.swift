@@ -70,6 +70,11 @@ extension AdminAPI {
         let submission = ChangeSubmission(system: envelope.system, kind: kind, orderRef: envelope.orderId, at: at,
                                           reason: envelope.reason ?? "", submittedBy: "api:\(context.operatorName ?? "?")",
                                           request: changeRequest)
+        return try await submit(submission)
+    }
+
+    /// Records an order and answers with it: 201 accepted, 422 rejected (with every reason).
+    func submit(_ submission: ChangeSubmission) async throws -> Response {
         let (desk, store) = (changeDesk, store)
         let view = try await blocking { () throws -> ChangeView in
             let order = try desk.submit(submission)

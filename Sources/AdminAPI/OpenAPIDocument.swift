@@ -1713,7 +1713,7 @@ components:
 
     ChangeKind:
       type: string
-      enum: [monitoring, ssh-key, inbox, host-key]
+      enum: [monitoring, ssh-key, inbox, host-key, ssl-certificate, infref]
 
     ChangeRequest:
       description: The order form as submitted (the kind's fields); fields not given are left out.
@@ -1758,6 +1758,12 @@ components:
           type: array
           items:
             type: string
+        certificate:
+          description: For `ssl-certificate`, the new client certificate (PEM text, public only).
+          type: string
+        infref:
+          description: For `infref`, the data type (InfRef) in the metadata of the system's extract files.
+          type: string
 
     ChangeSubmission:
       description: |
@@ -1819,6 +1825,14 @@ components:
           type: array
           items:
             type: string
+        certificate:
+          description: For `ssl-certificate`, the new client certificate (PEM text, public only).
+          type: string
+          example: "-----BEGIN CERTIFICATE-----\n..."
+        infref:
+          description: For `infref`, the data type (InfRef) in the metadata of the system's extract files.
+          type: string
+          example: KLE-Emneplan
 
     ChangeOrder:
       type: object
@@ -1870,7 +1884,7 @@ components:
           $ref: "#/components/schemas/Timestamp"
         kind:
           type: string
-          enum: [received, accepted, rejected, carried-out, verified, completed, failed, rolled-back, key-retired]
+          enum: [received, accepted, rejected, carried-out, verified, completed, failed, rolled-back, key-retired, certificate-retired]
         detail:
           type: string
         reasons:
@@ -1902,6 +1916,10 @@ components:
           $ref: "#/components/schemas/ReceiverMonitoring"
         overlap:
           $ref: "#/components/schemas/KeyOverlap"
+        certificate:
+          $ref: "#/components/schemas/SystemCertificate"
+        certificate_overlap:
+          $ref: "#/components/schemas/CertificateOverlap"
 
     ReceiverSystem:
       type: object
@@ -1941,6 +1959,9 @@ components:
           $ref: "#/components/schemas/RecordOrigin"
         supplier:
           description: The supplier organisation's id (`cvr:NNNNNNNN`).
+          type: string
+        inf_ref:
+          description: The data type (InfRef) in the metadata of the system's extract files.
           type: string
 
     RecordOrigin:
@@ -2028,6 +2049,46 @@ components:
         old_passphrase_file:
           type: string
         new_private_key_path:
+          type: string
+        started_at:
+          $ref: "#/components/schemas/Timestamp"
+        retire_at:
+          $ref: "#/components/schemas/Timestamp"
+
+    SystemCertificate:
+      description: The gateway client certificate registered for a system.
+      type: object
+      additionalProperties: false
+      required: [system]
+      properties:
+        system:
+          type: string
+        subject:
+          type: string
+        fingerprint:
+          description: "`sha256:` and 64 lowercase hexadecimal digits."
+          type: string
+        serial:
+          type: string
+
+    CertificateOverlap:
+      description: A system's previous gateway client certificate, still accepted until `retire_at`.
+      type: object
+      additionalProperties: false
+      required: [system, order_id, new_fingerprint, started_at, retire_at]
+      properties:
+        system:
+          type: string
+        order_id:
+          type: integer
+          format: int64
+        old_subject:
+          type: string
+        old_fingerprint:
+          type: string
+        old_serial:
+          type: string
+        new_fingerprint:
           type: string
         started_at:
           $ref: "#/components/schemas/Timestamp"

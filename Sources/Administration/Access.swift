@@ -6,6 +6,8 @@ public enum Act: String, Sendable, CaseIterable {
     case readOrganisation, createOrganisation, changeOrganisation
     case readUsers, manageUsers, manageOwnTokens
     case registerSystem, readSystem
+    /// A supplier's self-service change of its own system (its gateway certificate).
+    case changeSystem
     case requestAgreement, readAgreement, approveAgreement, rejectAgreement, terminateAgreement
     case readUsage
     /// The operators' API of runs, change orders, transfers and the gateway.
@@ -78,6 +80,9 @@ public enum Access {
         case .changeOrganisation, .manageUsers:
             return p.isOperator || p.roles.contains(.admin) ? .allowed
                 : .forbidden("only the organisation's administrators (role admin) and the platform's operators may do this")
+        case .changeSystem:
+            return p.isOperator || (ownSupplier && !p.roles.isDisjoint(with: [.admin, .user])) ? .allowed
+                : .forbidden("a system's self-service changes are made by its supplier (role user or admin)")
         case .requestAgreement:
             return ownSupplier && !p.roles.isDisjoint(with: [.admin, .user]) ? .allowed
                 : .forbidden("agreements are requested by the system's supplier (role user or admin)")

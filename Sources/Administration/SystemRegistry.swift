@@ -48,14 +48,17 @@ public struct SystemView: Encodable, Sendable, Equatable {
         }
     }
 
-    init(_ s: ReceiverSystem, _ r: SystemRegistration?) {
+    /// `certificate` is the one the gateway accepts now (a change order may have replaced
+    /// the one given at registration).
+    init(_ s: ReceiverSystem, _ r: SystemRegistration?, certificate current: SystemCertificate? = nil) {
         name = s.name
         uuid = s.uuid
         description = s.description
         origin = s.origin
         supplier = s.supplier ?? r?.supplier
         sftp = SFTPInbox(host: s.sftpHost, port: s.sftpPort, user: s.sftpUser, inbox: s.inboxPath, hostKeyFingerprints: s.hostKeyFingerprints)
-        certificate = r.map { Certificate(subject: $0.certificateSubject, fingerprint: $0.certificateFingerprint, serial: $0.certificateSerial) }
+        certificate = current.map { Certificate(subject: $0.subject, fingerprint: $0.fingerprint, serial: $0.serial) }
+            ?? r.map { Certificate(subject: $0.certificateSubject, fingerprint: $0.certificateFingerprint, serial: $0.certificateSerial) }
         publicKey = r?.publicKey
         noticeAddress = r?.noticeAddress
         trial = r?.trial ?? false
@@ -111,7 +114,8 @@ extension AdministrationDesk {
     public func systems(_ p: Principal) throws -> [SystemView] {
         let snapshot = try store.configuration()
         return snapshot.systems.filter { Access.decide(p, .readSystem, on: scope(ofSystem: $0.name, snapshot: snapshot)) == .allowed }
-            .map { s in SystemView(s, snapshot.registrations.first { $0.system == s.name }) }
+            .map { s in SystemView(s, snapshot.registrations.first { $0.system == s.name },
+                                   certificate: snapshot.gateway.certificates.first { $0.system == s.name }) }
     }
 
     public func system(_ p: Principal, name: String) throws -> SystemView {
@@ -120,7 +124,16 @@ extension AdministrationDesk {
               Access.decide(p, .readSystem, on: scope(ofSystem: name, snapshot: snapshot)) == .allowed else {
             throw AdministrationError.notFound("system", name)
         }
-        return SystemView(s, snapshot.registrations.first { $0.system == name })
+        return SystemView(s, snapshot.registrations.first { $0.system == name },
+                          certificate: snapshot.gateway.certificates.first { $0.system == name })
+    }
+
+    /// Throws unless the principal may make self-service changes to the system (its
+    /// supplier's users, operators); not found when it does not see it.
+    public func authorizeSystemChange(_ p: Principal, name: String) throws {
+        let snapshot = try store.configuration()
+        guard snapshot.systems.contains(where: { $0.name == name }) else { throw AdministrationError.notFound("system", name) }
+        try require(p, .changeSystem, on: scope(ofSystem: name, snapshot: snapshot), code: "not-supplier", what: "system", id: name)
     }
 
     /// Registers a system for the principal's supplier. The platform makes the key pair it

@@ -16,13 +16,9 @@ public struct GatewayDirectory: Sendable {
 
     public init(_ snapshot: ConfigurationSnapshot) {
         let systems = Dictionary(snapshot.systems.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        // Systems registered by their suppliers bring their certificate with the registration.
-        let registered = snapshot.registrations.compactMap { r -> SystemCertificate? in
-            guard r.certificateSubject != nil || r.certificateFingerprint != nil else { return nil }
-            return SystemCertificate(system: r.system, subject: r.certificateSubject, fingerprint: r.certificateFingerprint)
-        }
-        // A previous certificate in its change order's overlap is accepted beside the new one.
-        callers = (snapshot.gateway.certificates + snapshot.gateway.retiring + registered).compactMap { c in
+        // A previous certificate in its change order's overlap is accepted beside the new
+        // one. Systems registered through the administration module have their rows too.
+        callers = (snapshot.gateway.certificates + snapshot.gateway.retiring).compactMap { c in
             systems[c.system].map { Caller(system: $0, certificate: c, normalisedSubject: c.subject.map(DistinguishedName.normalised)) }
         }
         municipalitiesByUUID = Dictionary(snapshot.municipalities.compactMap { m in m.uuid.map { ($0, m) } },

@@ -143,7 +143,12 @@ public struct GatewayConfiguration: Sendable, Equatable {
             let json = String(decoding: try encoder.encode(settings), as: UTF8.self)
             try db.execute(sql: "INSERT INTO platform_setting (key, value) VALUES ('gateway', ?)", arguments: [json])
         }
-        try SystemCertificate.deleteAll(db)
+        // The certificates of systems registered through the administration module are
+        // theirs, not the file's (the file cannot name those systems).
+        try db.execute(sql: """
+            DELETE FROM gateway_system_certificate
+            WHERE system NOT IN (SELECT name FROM receiver_system WHERE origin = 'admin')
+            """)
         for c in certificates { try c.insert(db) }
     }
 }

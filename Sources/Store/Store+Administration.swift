@@ -176,6 +176,12 @@ extension Store {
             }
             try system.insert(db)
             try registration.insert(db)
+            // The gateway knows the system by this certificate from now; an
+            // `ssl-certificate` change order replaces it with an overlap, as for any system.
+            if registration.certificateSubject != nil || registration.certificateFingerprint != nil {
+                try SystemCertificate(system: system.name, subject: registration.certificateSubject,
+                                      fingerprint: registration.certificateFingerprint, serial: registration.certificateSerial).insert(db)
+            }
             try record.insert(db)
         }
     }

@@ -243,6 +243,9 @@ extension ConfigurationSnapshot {
         var owned = self
         owned.systems = systems.filter { $0.origin == .config }
         owned.agreements = agreements.filter { $0.origin == .config }
+        let names = Set(owned.systems.map(\.name))
+        owned.gateway.certificates = gateway.certificates.filter { names.contains($0.system) }
+        owned.gateway.retiring = gateway.retiring.filter { names.contains($0.system) }
         owned.registrations = []
         return owned
     }

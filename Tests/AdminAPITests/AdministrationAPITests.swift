@@ -9,6 +9,7 @@ import Runtime
 import Store
 import Testing
 import UdtraekConfig
+import UdtraekTesting
 
 /// The administration module through the real HTTP API on loopback: organisations, users
 /// and tokens, system registration, the agreement lifecycle, usage; and the role x act x
@@ -324,6 +325,35 @@ import UdtraekConfig
             """, path: "clash.yaml")
         #expect(throws: StoreError.self) { try clash.apply(to: f.store, actor: "test") }
         #expect(try f.store.system(named: "esdh-b")?.origin == .admin)
+        // The gateway accepts its certificate at once, and a later apply of the file keeps it.
+        let registered = SystemCertificate(system: "esdh-b", subject: "CN=esdh-b,O=Leverandør B", fingerprint: nil, serial: "01AF")
+        #expect(try f.store.configuration().gateway.certificates.contains(registered))
+        try ConfigurationFile.parse(Self.configuration(agreements: """
+            agreements:
+              - { uuid: 1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f, system: esdh-a, municipality: "0751", service: kle-extract, state: requested }
+            """), path: "again.yaml").apply(to: f.store, actor: "test")
+        #expect(try f.store.configuration().gateway.certificates.contains(registered))
+        #expect(try !f.store.configuration().configOwned.gateway.certificates.contains { $0.system == "esdh-b" })
+    }
+
+    /// The supplier replaces its registered system's gateway certificate itself: an
+    /// `ssl-certificate` change order with no BestillingsID, the old one kept for the overlap.
+    @Test func aSupplierChangesItsSystemsCertificateAsSelfService() async throws {
+        let f = try Fixture()
+        defer { f.tearDown() }
+        let now = Date()
+        let ca = try TestCertificates.authority(commonName: "test CA", notBefore: now.addingTimeInterval(-3600), notAfter: now.addingTimeInterval(800 * 86_400))
+        let issued = try TestCertificates.client(commonName: "reg-b-2027", organisation: "B", notBefore: now.addingTimeInterval(-3600),
+                                                 notAfter: now.addingTimeInterval(400 * 86_400),
+                                                 caCertificatePEM: ca.certificatePEM, caKeyPEM: ca.privateKeyPEM)
+        try await f.test { client in
+            let submitted = try await client.execute(uri: "/api/v1/systems/reg-b/certificate", method: .post, headers: f.auth("bUser"),
+                                                     body: try Self.body(["certificate": issued.certificatePEM, "overlap": "7d", "reason": "renewal"]))
+            #expect(submitted.status == .created, "\(String(buffer: submitted.body))")
+            let order = try #require(try Self.json(submitted)["order"] as? [String: Any])
+            #expect(order["kind"] as? String == "ssl-certificate" && order["order_ref"] == nil)
+            #expect((order["submitted_by"] as? String)?.contains("bUser") == true)
+        }
     }
 
     @Test func configurationApplyKeepsTheModulesAgreementsAndRecordsSeededApprovals() throws {
@@ -496,6 +526,9 @@ import UdtraekConfig
             Case(who: "aAdmin", method: .post, path: "/extracts/a-status/runs", status: .forbidden),
             Case(who: "kbhSignatory", method: .get, path: "/transfers", status: .forbidden),
             Case(who: "opUser", method: .get, path: "/runs", status: .ok),
+            // A supplier's self-service certificate change.
+            Case(who: "aUser", method: .post, path: "/systems/reg-b/certificate", body: #"{"certificate": "x"}"#, status: .notFound),
+            Case(who: "kbhUser", method: .post, path: "/systems/esdh-a/certificate", body: #"{"certificate": "x"}"#, status: .forbidden),
             // Usage.
             Case(who: "aarhusSignatory", method: .get, path: "/usage?agreement=\(kbh)", status: .notFound),
             Case(who: "kbhUser", method: .get, path: "/usage?agreement=\(kbh)", status: .ok),
