@@ -87,33 +87,29 @@ extension AdministrationDesk {
         }
     }
 
-    func view(_ a: ServiceAgreement, _ snapshot: ConfigurationSnapshot, history: Bool = true) throws -> AgreementView {
-        AgreementView(a, supplier: supplier(of: a.system, snapshot),
-                      history: history ? try store.agreementEvents(uuid: a.uuid) : [])
-    }
-
-    /// The supplier that owns a system: the configuration's `supplier:`, or the registration's.
-    func supplier(of system: String, _ snapshot: ConfigurationSnapshot) -> String? {
-        snapshot.systems.first { $0.name == system }?.supplier ?? snapshot.registrations.first { $0.system == system }?.supplier
+    func view(_ a: ServiceAgreement, _ owners: Ownership, history: Bool = true) throws -> AgreementView {
+        AgreementView(a, supplier: owners.supplier(of: a.system), history: history ? try store.agreementEvents(uuid: a.uuid) : [])
     }
 
     public func agreements(_ p: Principal, system: String? = nil, municipality: String? = nil,
                            state: AgreementState? = nil) throws -> [AgreementView] {
         let snapshot = try store.configuration()
+        let owners = Ownership(snapshot)
         return try snapshot.agreements.filter { a in
             (system.map { a.system == $0 } ?? true) && (municipality.map { a.municipality == $0 } ?? true)
                 && (state.map { a.state == $0 } ?? true)
-                && Access.decide(p, .readAgreement, on: .agreement(a, supplier: supplier(of: a.system, snapshot))) == .allowed
-        }.map { try view($0, snapshot, history: false) }
+                && Access.decide(p, .readAgreement, on: owners.scope(of: a)) == .allowed
+        }.map { try view($0, owners, history: false) }
     }
 
     public func agreement(_ p: Principal, uuid: String) throws -> AgreementView {
         let snapshot = try store.configuration()
+        let owners = Ownership(snapshot)
         guard let a = snapshot.agreements.first(where: { $0.uuid == uuid }),
-              Access.decide(p, .readAgreement, on: .agreement(a, supplier: supplier(of: a.system, snapshot))) == .allowed else {
+              Access.decide(p, .readAgreement, on: owners.scope(of: a)) == .allowed else {
             throw AdministrationError.notFound("agreement", uuid)
         }
-        return try view(a, snapshot)
+        return try view(a, owners)
     }
 
     /// The supplier requests agreements for its system; the municipalities are notified.
@@ -121,11 +117,10 @@ extension AdministrationDesk {
     /// (every source of this platform is its seeded stub), and the municipality is told.
     public func requestAgreements(_ p: Principal, _ request: AgreementRequest) throws -> [AgreementView] {
         let snapshot = try store.configuration()
-        guard let system = snapshot.systems.first(where: { $0.name == request.system }),
-              Access.sees(p, scope(ofSystem: system.name, snapshot: snapshot)) else {
+        guard let system = snapshot.systems.first(where: { $0.name == request.system }) else {
             throw AdministrationError.notFound("system", request.system)
         }
-        try require(p, .requestAgreement, on: scope(ofSystem: system.name, snapshot: snapshot), code: "not-supplier",
+        try require(p, .requestAgreement, on: Ownership(snapshot).scope(ofSystem: system.name), code: "not-supplier",
                     what: "system", id: request.system)
         var check = FieldCheck()
         let note = check.line(request.note, "note", limit: 1000, required: false)
@@ -177,7 +172,7 @@ extension AdministrationDesk {
         }
         let written = agreements, finished = record
         try storing { try store.insertAgreements(written, record: finished) }
-        let after = try store.configuration()
+        let after = Ownership(try store.configuration())
         return try agreements.map { try view($0, after) }
     }
 
@@ -200,7 +195,7 @@ extension AdministrationDesk {
         guard let changed = try storing({ try store.transitionAgreement(uuid: uuid, from: [.requested], to: .approved, record: record) }) else {
             throw AdministrationError.notFound("agreement", uuid)
         }
-        return (try view(changed, snapshot), info)
+        return (try view(changed, Ownership(snapshot)), info)
     }
 
     /// The municipality's signatory rejects, with a reason the supplier receives.
@@ -219,7 +214,7 @@ extension AdministrationDesk {
         guard let changed = try storing({ try store.transitionAgreement(uuid: uuid, from: [.requested], to: .rejected, record: record) }) else {
             throw AdministrationError.notFound("agreement", uuid)
         }
-        return try view(changed, snapshot)
+        return try view(changed, Ownership(snapshot))
     }
 
     /// Either side (or an operator) ends an agreement; data stops flowing at once, and
@@ -243,7 +238,7 @@ extension AdministrationDesk {
         guard let changed = try storing({ try store.transitionAgreement(uuid: uuid, from: [.requested, .approved], to: .terminated, record: record) }) else {
             throw AdministrationError.notFound("agreement", uuid)
         }
-        return try view(changed, snapshot)
+        return try view(changed, Ownership(snapshot))
     }
 
     /// The agreement, when the principal sees it and may do `act` to it; a decision already
@@ -251,7 +246,7 @@ extension AdministrationDesk {
     func decidable(_ p: Principal, uuid: String, act: Act) throws -> (ServiceAgreement, ConfigurationSnapshot) {
         let snapshot = try store.configuration()
         guard let a = snapshot.agreements.first(where: { $0.uuid == uuid }) else { throw AdministrationError.notFound("agreement", uuid) }
-        switch Access.decide(p, act, on: .agreement(a, supplier: supplier(of: a.system, snapshot))) {
+        switch Access.decide(p, act, on: Ownership(snapshot).scope(of: a)) {
         case .notFound: throw AdministrationError.notFound("agreement", uuid)
         case .forbidden(let why): throw AdministrationError(.forbidden, act == .terminateAgreement ? "not-party" : "not-signatory", why)
         case .allowed: break
@@ -266,7 +261,7 @@ extension AdministrationDesk {
 
     func supplierNotice(_ a: ServiceAgreement, _ snapshot: ConfigurationSnapshot, kind: String, subject: String, body: String) throws -> Notice {
         let registration = snapshot.registrations.first { $0.system == a.system }
-        let org = try supplier(of: a.system, snapshot).flatMap { try store.organisation(id: $0) }
+        let org = try Ownership(snapshot).supplier(of: a.system).flatMap { try store.organisation(id: $0) }
         return Notice(at: clock.date, organisation: org?.id ?? Organisation.platformID,
                       address: registration?.noticeAddress ?? org?.noticeAddress, kind: kind, subject: subject, body: body)
     }

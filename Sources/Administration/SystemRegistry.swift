@@ -104,24 +104,19 @@ extension AdministrationDesk {
         }
     }
 
-    /// The scope of a system: its supplier, and every municipality an agreement (in any
-    /// state) names it for, since a municipality must see what is asked of it.
-    func scope(ofSystem name: String, snapshot: ConfigurationSnapshot) -> Scope {
-        Scope(supplier: supplier(of: name, snapshot),
-              municipalities: Set(snapshot.agreements.filter { $0.system == name }.map(\.municipality)))
-    }
-
     public func systems(_ p: Principal) throws -> [SystemView] {
         let snapshot = try store.configuration()
-        return snapshot.systems.filter { Access.decide(p, .readSystem, on: scope(ofSystem: $0.name, snapshot: snapshot)) == .allowed }
-            .map { s in SystemView(s, snapshot.registrations.first { $0.system == s.name },
-                                   certificate: snapshot.gateway.certificates.first { $0.system == s.name }) }
+        let owners = Ownership(snapshot)
+        let registrations = Dictionary(snapshot.registrations.map { ($0.system, $0) }, uniquingKeysWith: { a, _ in a })
+        let certificates = Dictionary(snapshot.gateway.certificates.map { ($0.system, $0) }, uniquingKeysWith: { a, _ in a })
+        return snapshot.systems.filter { Access.decide(p, .readSystem, on: owners.scope(ofSystem: $0.name)) == .allowed }
+            .map { s in SystemView(s, registrations[s.name], certificate: certificates[s.name]) }
     }
 
     public func system(_ p: Principal, name: String) throws -> SystemView {
         let snapshot = try store.configuration()
         guard let s = snapshot.systems.first(where: { $0.name == name }),
-              Access.decide(p, .readSystem, on: scope(ofSystem: name, snapshot: snapshot)) == .allowed else {
+              Access.decide(p, .readSystem, on: Ownership(snapshot).scope(ofSystem: name)) == .allowed else {
             throw AdministrationError.notFound("system", name)
         }
         return SystemView(s, snapshot.registrations.first { $0.system == name },
@@ -133,7 +128,7 @@ extension AdministrationDesk {
     public func authorizeSystemChange(_ p: Principal, name: String) throws {
         let snapshot = try store.configuration()
         guard snapshot.systems.contains(where: { $0.name == name }) else { throw AdministrationError.notFound("system", name) }
-        try require(p, .changeSystem, on: scope(ofSystem: name, snapshot: snapshot), code: "not-supplier", what: "system", id: name)
+        try require(p, .changeSystem, on: Ownership(snapshot).scope(ofSystem: name), code: "not-supplier", what: "system", id: name)
     }
 
     /// Registers a system for the principal's supplier. The platform makes the key pair it

@@ -78,9 +78,10 @@ extension AdministrationDesk {
             throw AdministrationError(.invalid, "invalid-month", "month '\(month?.displaySafe(limit: 20) ?? "")' is not a month written YYYY-MM")
         }
         let snapshot = try store.configuration()
+        let owners = Ownership(snapshot)
         let seen = snapshot.agreements.filter { a in
             (agreement.map { a.uuid == $0 } ?? true) && (municipality.map { a.municipality == $0 } ?? true)
-                && Access.decide(p, .readUsage, on: .agreement(a, supplier: supplier(of: a.system, snapshot))) == .allowed
+                && Access.decide(p, .readUsage, on: owners.scope(of: a)) == .allowed
         }
         if let agreement, seen.isEmpty { throw AdministrationError.notFound("agreement", agreement) }
         let rows = try store.usage(month: period.text, start: period.start, end: period.end, agreements: seen)
