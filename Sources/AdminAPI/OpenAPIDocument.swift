@@ -1179,6 +1179,74 @@ paths:
         "404":
           $ref: "#/components/responses/NotFound"
 
+  /api/v1/systems/{name}/certificate:
+    post:
+      operationId: changeSystemCertificate
+      tags: [administration]
+      summary: The supplier replaces its system's gateway client certificate (self-service, no BestillingsID).
+      description: |
+        An `ssl-certificate` change order with the supplier as its submitter: the old
+        certificate stays accepted for the overlap. 201 with the order and its receipts when
+        accepted, 422 with the same body when rejected; `Location` names the order either way.
+      parameters:
+        - name: name
+          in: path
+          required: true
+          schema:
+            type: string
+          example: sag-kbh
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              required: [certificate]
+              properties:
+                certificate:
+                  description: The new client certificate, PEM text (public only).
+                  type: string
+                  example: "-----BEGIN CERTIFICATE-----\n..."
+                overlap:
+                  description: How long the old certificate stays accepted (`7d`).
+                  type: string
+                  example: 7d
+                at:
+                  description: When to carry it out (default at once).
+                  type: string
+                  example: "2026-11-23T06:00"
+                reason:
+                  type: string
+      responses:
+        "201":
+          description: Accepted.
+          headers:
+            Location:
+              $ref: "#/components/headers/ChangeLocation"
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ChangeView"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "403":
+          $ref: "#/components/responses/Forbidden"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "413":
+          $ref: "#/components/responses/ContentTooLarge"
+        "422":
+          description: Rejected; the `rejected` receipt lists every reason.
+          headers:
+            Location:
+              $ref: "#/components/headers/ChangeLocation"
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/ChangeView"
+
   /api/v1/agreements:
     get:
       operationId: listAgreements

@@ -93,13 +93,22 @@ extension AdministrationDesk {
 
     public func agreements(_ p: Principal, system: String? = nil, municipality: String? = nil,
                            state: AgreementState? = nil) throws -> [AgreementView] {
-        let snapshot = try store.configuration()
-        let owners = Ownership(snapshot)
-        return try snapshot.agreements.filter { a in
-            (system.map { a.system == $0 } ?? true) && (municipality.map { a.municipality == $0 } ?? true)
-                && (state.map { a.state == $0 } ?? true)
-                && Access.decide(p, .readAgreement, on: owners.scope(of: a)) == .allowed
-        }.map { try view($0, owners, history: false) }
+        // Narrowed to the principal's own rows in SQL first; `Access` still decides each.
+        var rows: [ServiceAgreement]
+        switch (p.isOperator, p.organisation.kind) {
+        case (true, _):
+            rows = try store.agreements(system: system, municipality: municipality, state: state)
+        case (false, .municipality):
+            guard let own = p.municipality, municipality.map({ $0 == own }) ?? true else { return [] }
+            rows = try store.agreements(system: system, municipality: own, state: state)
+        case (false, .supplier):
+            rows = try store.agreements(system: system, municipality: municipality, state: state, supplier: p.organisation.id)
+        case (false, .platform):
+            rows = []
+        }
+        let owners = try Ownership(store, forAgreements: true)
+        rows = rows.filter { Access.decide(p, .readAgreement, on: owners.scope(of: $0)) == .allowed }
+        return try rows.map { try view($0, owners, history: false) }
     }
 
     public func agreement(_ p: Principal, uuid: String) throws -> AgreementView {

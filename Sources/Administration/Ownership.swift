@@ -8,6 +8,17 @@ struct Ownership {
     private let suppliers: [String: String]
     private let municipalities: [String: Set<String>]
 
+    init(suppliers: [String: String], municipalities: [String: Set<String>]) {
+        self.suppliers = suppliers
+        self.municipalities = municipalities
+    }
+
+    /// `forAgreements`: only the suppliers, which is all an agreement's scope needs.
+    init(_ store: Store, forAgreements: Bool = false) throws {
+        let (suppliers, municipalities) = try store.ownership(municipalities: !forAgreements)
+        self.init(suppliers: suppliers, municipalities: municipalities)
+    }
+
     init(_ snapshot: ConfigurationSnapshot) {
         var suppliers = Dictionary(snapshot.registrations.map { ($0.system, $0.supplier) }, uniquingKeysWith: { a, _ in a })
         for s in snapshot.systems { if let supplier = s.supplier { suppliers[s.name] = supplier } }

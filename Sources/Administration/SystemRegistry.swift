@@ -105,11 +105,9 @@ extension AdministrationDesk {
     }
 
     public func systems(_ p: Principal) throws -> [SystemView] {
-        let snapshot = try store.configuration()
-        let owners = Ownership(snapshot)
-        let registrations = Dictionary(snapshot.registrations.map { ($0.system, $0) }, uniquingKeysWith: { a, _ in a })
-        let certificates = Dictionary(snapshot.gateway.certificates.map { ($0.system, $0) }, uniquingKeysWith: { a, _ in a })
-        return snapshot.systems.filter { Access.decide(p, .readSystem, on: owners.scope(ofSystem: $0.name)) == .allowed }
+        let owners = try Ownership(store)
+        let (systems, registrations, certificates) = try store.systemsWithRegistrations()
+        return systems.filter { Access.decide(p, .readSystem, on: owners.scope(ofSystem: $0.name)) == .allowed }
             .map { s in SystemView(s, registrations[s.name], certificate: certificates[s.name]) }
     }
 

@@ -186,7 +186,64 @@ extension Store {
         }
     }
 
+    // MARK: Scope
+
+    /// Each system's supplier (the configuration's `supplier`, else its registration's) and
+    /// the municipalities its agreements name, read as plain rows: the administration module
+    /// decides every list with it, and at a country's size decoding whole records would
+    /// cost seconds.
+    /// Without `municipalities` only the suppliers are read (one row per system), which is
+    /// all an agreement's scope needs.
+    public func ownership(municipalities withMunicipalities: Bool = true) throws -> (suppliers: [String: String], municipalities: [String: Set<String>]) {
+        try read("reading who owns which system") { db in
+            var suppliers: [String: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT system, supplier FROM system_registration") {
+                suppliers[row["system"]] = row["supplier"]
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT name, supplier FROM receiver_system WHERE supplier IS NOT NULL") {
+                suppliers[row["name"]] = row["supplier"]
+            }
+            var municipalities: [String: Set<String>] = [:]
+            guard withMunicipalities else { return (suppliers, municipalities) }
+            for row in try Row.fetchAll(db, sql: "SELECT DISTINCT system, municipality FROM service_agreement") {
+                municipalities[row["system"], default: []].insert(row["municipality"])
+            }
+            return (suppliers, municipalities)
+        }
+    }
+
+    /// Systems with their registrations and gateway certificates, without the rest of the
+    /// configuration.
+    public func systemsWithRegistrations() throws -> (systems: [ReceiverSystem], registrations: [String: SystemRegistration],
+                                                     certificates: [String: SystemCertificate]) {
+        try read("reading systems") { db in
+            (try ReceiverSystem.order(Column("name")).fetchAll(db),
+             Dictionary(try SystemRegistration.fetchAll(db).map { ($0.system, $0) }, uniquingKeysWith: { a, _ in a }),
+             Dictionary(try SystemCertificate.fetchAll(db).map { ($0.system, $0) }, uniquingKeysWith: { a, _ in a }))
+        }
+    }
+
     // MARK: Agreements
+
+    /// Agreements matching every filter given; `supplier` keeps those of that supplier's
+    /// systems. Narrowed in SQL, so a municipality's or a supplier's list reads its own rows
+    /// only.
+    public func agreements(system: String? = nil, municipality: String? = nil, state: AgreementState? = nil,
+                           supplier: String? = nil) throws -> [ServiceAgreement] {
+        try read("reading service agreements") { db in
+            var request = ServiceAgreement.order(Column("uuid"))
+            if let system { request = request.filter(Column("system") == system) }
+            if let municipality { request = request.filter(Column("municipality") == municipality) }
+            if let state { request = request.filter(Column("state") == state.rawValue) }
+            if let supplier {
+                request = request.filter(sql: """
+                    system IN (SELECT name FROM receiver_system WHERE supplier = ?
+                               UNION SELECT system FROM system_registration WHERE supplier = ?)
+                    """, arguments: [supplier, supplier])
+            }
+            return try request.fetchAll(db)
+        }
+    }
 
     public func agreementEvents(uuid: String) throws -> [AgreementEvent] {
         try read("reading the history of agreement \(uuid)") { db in
