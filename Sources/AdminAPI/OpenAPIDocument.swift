@@ -154,6 +154,7 @@ paths:
         required: false
         content:
           application/json:
+            example: {"date": "2026-11-23"}
             schema:
               type: object
               properties:
@@ -383,6 +384,7 @@ paths:
         required: true
         content:
           application/json:
+            example: {"system": "sag-kbh", "kind": "monitoring", "order_id": "B-123", "collect_within": "4h", "reason": "the receiver collects within four hours"}
             schema:
               $ref: "#/components/schemas/ChangeSubmission"
       responses:
@@ -701,6 +703,7 @@ paths:
         required: true
         content:
           application/json:
+            example: {"kind": "supplier", "cvr": "12345678", "name": "Systemhuset A/S", "notice_address": "drift@systemhuset.dk"}
             schema:
               type: object
               required: [kind]
@@ -777,6 +780,7 @@ paths:
         required: true
         content:
           application/json:
+            example: {"notice_address": "it@kommune.dk", "ceiling_lookups": 100000}
             schema:
               type: object
               properties:
@@ -882,6 +886,7 @@ paths:
         required: true
         content:
           application/json:
+            example: {"organisation": "kommune:0101", "name": "Karen Holm", "email": "kh@kk.dk", "roles": [signatory]}
             schema:
               type: object
               required: [organisation, roles]
@@ -953,6 +958,7 @@ paths:
         required: true
         content:
           application/json:
+            example: {"roles": [user, admin]}
             schema:
               type: object
               properties:
@@ -1017,6 +1023,7 @@ paths:
         required: false
         content:
           application/json:
+            example: {"name": "esdh-script", "expires_in_days": 90}
             schema:
               type: object
               properties:
@@ -1107,6 +1114,7 @@ paths:
         required: true
         content:
           application/json:
+            example: {"name": "esdh-x", "certificate": {"subject": "CN=esdh-x,O=Systemhuset"}, "sftp": {"host": "sftp.example.dk", "port": 22, "user": "esdhx", "inbox": "IN", "host_key_fingerprints": ["SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE"]}, "notice_address": "drift@systemhuset.dk", "trial": false}
             schema:
               type: object
               required: [name, sftp]
@@ -1199,6 +1207,7 @@ paths:
         required: true
         content:
           application/json:
+            example: {"certificate": "-----BEGIN CERTIFICATE-----\n...", "overlap": "7d", "reason": "yearly renewal"}
             schema:
               type: object
               required: [certificate]
@@ -1302,6 +1311,7 @@ paths:
         required: true
         content:
           application/json:
+            example: {"system": "esdh-x", "services": [cpr-extract], "municipalities": ["0101"], "note": "for the new ESDH"}
             schema:
               type: object
               required: [system, services, municipalities]
@@ -1377,6 +1387,7 @@ paths:
         required: false
         content:
           application/json:
+            example: {"note": "approved by the board 2026-12-01"}
             schema:
               type: object
               properties:
@@ -1420,6 +1431,7 @@ paths:
         required: false
         content:
           application/json:
+            example: {"reason": "the municipality uses another system for this"}
             schema:
               type: object
               properties:
@@ -1457,6 +1469,7 @@ paths:
         required: false
         content:
           application/json:
+            example: {"reason": "the system is retired"}
             schema:
               type: object
               properties:

@@ -4,7 +4,7 @@ import Store
 /// in the principal's scope.
 public enum Act: String, Sendable, CaseIterable {
     case readOrganisation, createOrganisation, changeOrganisation
-    case readUsers, manageUsers, manageOwnTokens
+    case readUsers, manageUsers
     case registerSystem, readSystem
     /// A supplier's self-service change of its own system (its gateway certificate).
     case changeSystem
@@ -75,7 +75,7 @@ public enum Access {
         let ownSupplier = p.organisation.kind == .supplier && scope.supplier == p.organisation.id
         let ownMunicipality = p.municipality.map { scope.municipalities.contains($0) } ?? false
         switch act {
-        case .readOrganisation, .readUsers, .readSystem, .readAgreement, .readUsage, .manageOwnTokens:
+        case .readOrganisation, .readUsers, .readSystem, .readAgreement, .readUsage:
             return .allowed
         case .changeOrganisation, .manageUsers:
             return p.isOperator || p.roles.contains(.admin) ? .allowed

@@ -283,7 +283,12 @@ public struct AdministrationDesk: Sendable {
     /// returned here and nowhere else, ever.
     public func createToken(_ p: Principal, user id: Int64, name: String?, days: Int?) throws -> (token: APITokenRecord, secret: String) {
         let u = try user(p, id: id)
-        try tokenAccess(p, u)
+        // A token made for someone else would let its maker act as them (an administrator
+        // as the signatory): only the user itself, or an operator setting a user up, makes one.
+        guard u.id == p.userId || p.isOperator else {
+            throw AdministrationError(.forbidden, "not-own-token",
+                                      "a token is made by its own user (or by an operator setting the user up); administrators may list and revoke them")
+        }
         var check = FieldCheck()
         let label = check.line(name ?? "api", "name", limit: 100)
         if let days, !(1...3650).contains(days) { check.fail("expires_in_days must be 1...3650 (or left out for no expiry)") }

@@ -518,6 +518,7 @@ import UdtraekTesting
             Case(who: "kbhAdmin", method: .patch, path: "/organisations/kommune:0751", body: #"{"ceiling_lookups": 10}"#, status: .notFound),
             // Tokens.
             Case(who: "bUser", method: .post, path: "/users/\(id("aUser"))/tokens", status: .notFound),
+            Case(who: "kbhAdmin", method: .post, path: "/users/\(id("kbhSignatory"))/tokens", status: .forbidden),
             Case(who: "aarhusSignatory", method: .delete, path: "/tokens/\(token("kbhUser"))", status: .notFound),
             Case(who: "aUser", method: .delete, path: "/tokens/\(token("aAdmin"))", status: .forbidden),
             Case(who: "kbhUser", method: .get, path: "/users/\(id("kbhSignatory"))/tokens", status: .forbidden),

@@ -40,7 +40,7 @@ import Testing
     }
 
     @Test func anObjectOutOfScopeIsNotFoundWhateverTheRoleAndAct() {
-        let objectActs: [Act] = [.readOrganisation, .changeOrganisation, .readUsers, .manageUsers, .manageOwnTokens, .readSystem,
+        let objectActs: [Act] = [.readOrganisation, .changeOrganisation, .readUsers, .manageUsers, .readSystem,
                                  .requestAgreement, .readAgreement, .approveAgreement, .rejectAgreement, .terminateAgreement, .readUsage]
         for org in [Self.supplierB, Self.aarhus] {
             for roles: Set<Role> in [[.user], [.admin], [.signatory], [.admin, .user, .signatory]] {
