@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build, the tests and the demo need (Debian names).
-DEB_PACKAGES := libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev openssh-server openssh-client pkg-config gzip curl openssl python3-paramiko
+DEB_PACKAGES := libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev openssh-server openssh-client pkg-config gzip curl openssl python3-paramiko python3-venv
 BIN := .build/debug/udtraek
 RELEASE_BIN := .build/release/udtraek
 
-.PHONY: all deps build release demo test chaos fuzz fuzz-build clean bench-sftp bench-routing bench-extract bench-monitor bench-gateway gateway-certs
+.PHONY: all deps build release demo test chaos fuzz fuzz-build clean bench-sftp bench-routing bench-extract bench-monitor bench-gateway gateway-certs api-fuzz
 
 all: build
 
@@ -50,6 +50,12 @@ chaos: deps
 	  | tee .build/chaos.log | grep --line-buffered '^chaos: '; status=$${PIPESTATUS[0]}; echo; \
 	  if [ -f .build/chaos-table.txt ]; then cat .build/chaos-table.txt; else tail -40 .build/chaos.log; status=1; fi; \
 	  exit $$status
+
+## schemathesis (PyPI, in .build/api-fuzz-venv) against a private `udtraek serve` on loopback: every admin API operation of
+## Sources/AdminAPI/OpenAPIDocument.swift as an operator, a supplier and a signatory, API_FUZZ_EXAMPLES cases each (50),
+## at most API_FUZZ_SECONDS (600) in all; fails on a 5xx or an answer the document does not describe.
+api-fuzz: deps
+	SWIFT=$(SWIFT) bash Tests/api-fuzz.sh
 
 ## Upload the same 1 GiB file with `udtraek deliver` and OpenSSH's sftp, alternating.
 ## (GNU time measures our peak memory: installed here when missing, needs root.)

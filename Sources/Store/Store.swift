@@ -39,8 +39,12 @@ public final class Store: Sendable {
         do { return try pool.read(body) } catch let e as StoreError { throw e } catch { throw failure(what, error) }
     }
 
+    /// A `StoreConflict` (the state an act needed was not there) reaches the caller as it
+    /// is: it is the caller's to answer (409), not a failure of the database.
     func write<T>(_ what: String, _ body: (Database) throws -> T) throws -> T {
-        do { return try pool.write(body) } catch let e as StoreError { throw e } catch { throw failure(what, error) }
+        do { return try pool.write(body) } catch let e as StoreError { throw e } catch let e as StoreConflict { throw e } catch {
+            throw failure(what, error)
+        }
     }
 
     /// A failure in the operator's terms; a lock held by another process names the file

@@ -514,6 +514,9 @@ import UdtraekTesting
             Case(who: "kbhAdmin", method: .post, path: "/organisations", body: #"{"kind": "supplier", "cvr": "33333333", "name": "C"}"#, status: .forbidden),
             Case(who: "aAdmin", method: .post, path: "/organisations", body: #"{"kind": "supplier", "cvr": "33333333", "name": "C"}"#, status: .forbidden),
             Case(who: "aUser", method: .get, path: "/organisations/cvr:22222222", status: .notFound),
+            Case(who: "ops", method: .post, path: "/organisations", body: #"{"kind": "supplier", "cvr": "11111111", "name": "again"}"#, status: .conflict),
+            Case(who: "ops", method: .post, path: "/organisations", body: #"{"kind": "municipality", "municipality": "0101"}"#, status: .conflict),
+            Case(who: "bUser", method: .post, path: "/systems", body: #"{"name": "other", "uuid": "5d0e2c4a-1b3f-4a6d-8e9c-7f1a2b3c4d5e", "certificate": {"subject": "CN=x"}, "sftp": {"host": "h", "port": 22, "user": "u", "inbox": "IN", "host_key_fingerprints": ["SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE"]}}"#, status: .conflict),
             Case(who: "kbhUser", method: .patch, path: "/organisations/kommune:0101", body: #"{"ceiling_lookups": 10}"#, status: .forbidden),
             Case(who: "kbhAdmin", method: .patch, path: "/organisations/kommune:0751", body: #"{"ceiling_lookups": 10}"#, status: .notFound),
             // Tokens.
