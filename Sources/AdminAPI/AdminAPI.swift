@@ -108,6 +108,7 @@ public struct AdminAPI: Sendable {
             Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         }
+        addConsoleRoutes(router)
         let authentication = TokenAuthentication(tokens: tokens, desk: desk, executor: executor)
         addAdministrationRoutes(router.group("/api/v1").add(middleware: authentication))
         let api = router.group("/api/v1").add(middleware: authentication).add(middleware: OperatorsOnly())

@@ -1,0 +1,262 @@
+import Administration
+import Foundation
+import Hummingbird
+import Monitoring
+import Runtime
+import Store
+
+/// How one receiver system stands now, for the overview.
+struct SystemStanding: Sendable {
+    enum Colour: String, Sendable { case red = "Red", amber = "Amber", green = "Green" }
+
+    var name: String
+    /// Files awaiting pickup (awaiting, warning or overdue), oldest first.
+    var waiting: [PickupRecord]
+    var openAlarms: [AlarmRecord]
+    var today: DeliveryDayCounts
+
+    var overdue: Int { waiting.filter { $0.state == .overdue }.count }
+    var warned: Int { waiting.filter { $0.state == .warning }.count }
+    var critical: Int { openAlarms.filter { $0.severity == .critical }.count }
+    var warnings: Int { openAlarms.filter { $0.severity == .warning }.count }
+
+    /// Red: a file past its deadline or a critical alarm. Amber: a file in its warning time,
+    /// a warning alarm or a failed delivery today. Green: none of these.
+    var colour: Colour {
+        if overdue > 0 || critical > 0 { return .red }
+        if warned > 0 || warnings > 0 || today.failed > 0 { return .amber }
+        return .green
+    }
+
+    /// The colour's reasons, in words, so the colour is never the only sign.
+    var reasons: String {
+        var parts: [String] = []
+        if overdue > 0 { parts.append("\(overdue) overdue") }
+        if critical > 0 { parts.append("\(critical) critical") }
+        if warned > 0 { parts.append("\(warned) in warning time") }
+        if warnings > 0 { parts.append("\(warnings) warning alarm\(warnings == 1 ? "" : "s")") }
+        if today.failed > 0 { parts.append("\(today.failed) failed today") }
+        return parts.isEmpty ? "nothing late" : parts.joined(separator: ", ")
+    }
+}
+
+extension Console {
+    static let copenhagen = TimeZone(identifier: "Europe/Copenhagen") ?? .gmt
+
+    /// A time as people in Denmark read it: Copenhagen time, to the minute.
+    static func local(_ date: Date?) -> String {
+        guard let date else { return "-" }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = copenhagen
+        f.dateFormat = "yyyy-MM-dd HH:mm"
+        return f.string(from: date)
+    }
+
+    static func startOfDay(_ date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = copenhagen
+        return calendar.startOfDay(for: date)
+    }
+
+    /// A span of time in words: `45s`, `12m`, `3h 05m`, `2d 4h`.
+    static func span(_ seconds: TimeInterval) -> String {
+        let s = Int(min(max(seconds.isFinite ? seconds : 0, 0), 1e9).rounded())
+        let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60)
+        if d > 0 { return "\(d)d \(h)h" }
+        if h > 0 { return "\(h)h " + String(format: "%02dm", m) }
+        if m > 0 { return "\(m)m" }
+        return "\(s)s"
+    }
+
+    /// Where a waiting file stands against its deadline.
+    static func againstDeadline(_ p: PickupRecord, now: Date) -> String {
+        guard let deadline = p.deadline else { return "no deadline (retention ends \(local(p.expiresAt)))" }
+        let left = deadline.timeIntervalSince(now)
+        return left >= 0 ? "due in \(span(left)) (\(local(deadline)))" : "\(span(-left)) past its deadline (\(local(deadline)))"
+    }
+
+    static func rag(_ colour: SystemStanding.Colour) -> HTML {
+        "<span class=\"rag rag-\(colour.rawValue.lowercased())\">\(colour.rawValue)</span>"
+    }
+
+    func document(_ caller: Caller, title: String, _ body: HTML) -> Response {
+        ConsolePage.response(ConsolePage.document(title: title, actor: caller.principal.actor, signOutCSRF: caller.session.csrf, body: body))
+    }
+
+    // MARK: Overview
+
+    func overview(_ caller: Caller) async throws -> Response {
+        let (store, desk, p) = (api.store, api.desk, caller.principal)
+        let now = api.clock.date
+        let since = Self.startOfDay(now)
+        let standings = try await api.blocking { () throws -> [SystemStanding] in
+            try desk.systems(p).map { s in
+                SystemStanding(name: s.name,
+                               waiting: try store.pickups(system: s.name, states: [.awaiting, .warning, .overdue], limit: 100_000)
+                                   .sorted { $0.deliveredAt < $1.deliveredAt },
+                               openAlarms: try store.alarms(openOnly: true, system: s.name, limit: 10_000),
+                               today: try store.deliveryCounts(system: s.name, since: since))
+            }
+        }
+        let rows: [HTML] = standings.map { s -> HTML in
+            let oldest: HTML = s.waiting.first.map { f -> HTML in
+                "\(Self.span(now.timeIntervalSince(f.deliveredAt))) old; \(Self.againstDeadline(f, now: now))"
+            } ?? "-"
+            return """
+                <tr><th scope="row"><a href="/console/systems/\(Self.pathSegment(s.name))">\(s.name)</a></th>
+                <td>\(Self.rag(s.colour)) \(s.reasons)</td>
+                <td>\(s.waiting.count)</td><td>\(oldest)</td>
+                <td>\(s.critical) critical, \(s.warnings) warning</td>
+                <td>\(s.today.delivered) delivered, \(s.today.failed) failed</td></tr>
+                """
+        }
+        let table: HTML = rows.isEmpty ? "<p>There are no receiver systems that you can see.</p>" : """
+            <table>
+            <caption>Receiver systems at \(Self.local(now)) (Copenhagen time)</caption>
+            <thead><tr><th scope="col">System</th><th scope="col">Status</th><th scope="col">Files awaiting pickup</th>
+            <th scope="col">Oldest waiting file</th><th scope="col">Open alarms</th><th scope="col">Deliveries today</th></tr></thead>
+            <tbody>\(rows)</tbody>
+            </table>
+            """
+        let counts = (standings.filter { $0.colour == .red }.count, standings.filter { $0.colour == .amber }.count,
+                      standings.filter { $0.colour == .green }.count)
+        return document(caller, title: "Overview", """
+            <p>\(counts.0) red, \(counts.1) amber, \(counts.2) green.</p>
+            <h2>Receiver systems</h2>
+            \(table)
+            """)
+    }
+
+    /// A name as one path segment of a link (the HTML escaping comes on top).
+    static func pathSegment(_ name: String) -> String {
+        name.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? name
+    }
+
+    // MARK: A system
+
+    func systemPage(_ caller: Caller, name: String) async throws -> Response {
+        let (store, desk, p) = (api.store, api.desk, caller.principal)
+        let now = api.clock.date
+        let (system, waiting, alarms) = try await api.blocking { () throws -> (SystemView, [PickupRecord], [AlarmRecord]) in
+            let system = try desk.system(p, name: name)
+            return (system,
+                    try store.pickups(system: name, states: [.awaiting, .warning, .overdue], limit: 1000).sorted { $0.deliveredAt < $1.deliveredAt },
+                    try store.alarms(system: name, limit: 50))
+        }
+        let files: [HTML] = waiting.map { f -> HTML in
+            "<tr><td>\(f.fileName)</td><td>\(f.state.rawValue)</td><td>\(Self.local(f.deliveredAt))</td><td>\(Self.againstDeadline(f, now: now))</td></tr>"
+        }
+        return document(caller, title: "System \(system.name)", """
+            <p>\(system.description)</p>
+            <h2>Files awaiting pickup</h2>
+            \(files.isEmpty ? "<p>No file is waiting.</p>" : HTML("""
+                <table><thead><tr><th scope="col">File</th><th scope="col">State</th><th scope="col">Delivered</th><th scope="col">Deadline</th></tr></thead>
+                <tbody>\(files)</tbody></table>
+                """))
+            <h2>Alarms</h2>
+            \(Self.alarmTable(alarms, empty: "No alarms."))
+            """)
+    }
+
+    // MARK: Alarms
+
+    static func alarmTable(_ alarms: [AlarmRecord], empty: String) -> HTML {
+        guard !alarms.isEmpty else { return "<p>\(empty)</p>" }
+        let rows: [HTML] = alarms.map { a -> HTML in
+            """
+            <tr><td><a href="/console/alarms/\(a.id ?? 0)">\(a.id ?? 0)</a></td><td>\(a.severity.rawValue)</td><td>\(a.status)</td>
+            <td>\(a.kind.rawValue)</td><td>\(a.system, default: "(platform)")</td><td>\(a.summary)</td><td>\(local(a.raisedAt))</td></tr>
+            """
+        }
+        return """
+            <table><thead><tr><th scope="col">Alarm</th><th scope="col">Severity</th><th scope="col">Status</th><th scope="col">Kind</th>
+            <th scope="col">System</th><th scope="col">Summary</th><th scope="col">Raised</th></tr></thead>
+            <tbody>\(rows)</tbody></table>
+            """
+    }
+
+    func alarmsPage(_ caller: Caller) async throws -> Response {
+        let (store, desk, p) = (api.store, api.desk, caller.principal)
+        let (open, recent) = try await api.blocking { () throws -> ([AlarmRecord], [AlarmRecord]) in
+            let visibility = try Self.visibility(p, desk)
+            let open = try store.alarms(openOnly: true, limit: 1000).filter(visibility.sees)
+            let recent = try store.alarms(limit: 200).filter { !$0.isOpen && visibility.sees($0) }.prefix(50)
+            return (open, Array(recent))
+        }
+        return document(caller, title: "Alarms", """
+            <h2>Open</h2>
+            \(Self.alarmTable(open, empty: "No open alarms."))
+            <h2>Recently resolved</h2>
+            \(Self.alarmTable(recent, empty: "No resolved alarms."))
+            """)
+    }
+
+    func alarmPage(_ caller: Caller, id: Int64?) async throws -> Response {
+        let (store, desk, p) = (api.store, api.desk, caller.principal)
+        let (alarm, events) = try await api.blocking { () throws -> (AlarmRecord, [AlarmEvent]) in
+            let alarm = try Self.visibleAlarm(p, id: id, store: store, desk: desk)
+            return (alarm, try store.alarmEvents(alarmId: alarm.id ?? 0))
+        }
+        let history: [HTML] = events.map { e -> HTML in
+            "<tr><td>\(Self.local(e.at))</td><td>\(e.event.rawValue)</td><td>\(e.detail)</td></tr>"
+        }
+        let action: HTML
+        if case .forbidden = Access.decide(p, .operate, on: .platform) {
+            action = "<p>Only the platform's operators (role operator) acknowledge alarms; you see this one because it is about a system of yours.</p>"
+        } else if !alarm.isOpen || alarm.acknowledgedAt != nil {
+            action = "<p>This alarm is \(alarm.status); there is nothing to acknowledge.</p>"
+        } else {
+            action = """
+                <form method="post" action="/console/alarms/\(alarm.id ?? 0)/acknowledge">
+                <input type="hidden" name="csrf" value="\(caller.session.csrf)">
+                <label for="note">Note (what you did or will do)</label>
+                <textarea id="note" name="note" rows="3" maxlength="2000"></textarea>
+                <p><button type="submit">Acknowledge</button></p>
+                </form>
+                """
+        }
+        return document(caller, title: "Alarm \(alarm.id ?? 0): \(alarm.kind.rawValue)", """
+            <dl>
+            <dt>Summary</dt><dd>\(alarm.summary)</dd>
+            <dt>Severity</dt><dd>\(alarm.severity.rawValue)</dd>
+            <dt>Status</dt><dd>\(alarm.status)\(alarm.resolution.map { " (\($0))" } ?? "")</dd>
+            <dt>System</dt><dd>\(alarm.system, default: "(platform)")</dd>
+            <dt>File</dt><dd>\(alarm.fileName, default: "-")</dd>
+            <dt>Delivered</dt><dd>\(Self.local(alarm.deliveredAt))</dd>
+            <dt>Deadline</dt><dd>\(Self.local(alarm.deadline))</dd>
+            <dt>Raised</dt><dd>\(Self.local(alarm.raisedAt)); \(alarm.notifications) notification\(alarm.notifications == 1 ? "" : "s")</dd>
+            <dt>Acknowledged</dt><dd>\(alarm.acknowledgedAt == nil ? "no" : "\(Self.local(alarm.acknowledgedAt)) by \(alarm.acknowledgedBy ?? "-")")</dd>
+            </dl>
+            <h2>History</h2>
+            <table><thead><tr><th scope="col">When</th><th scope="col">Event</th><th scope="col">Detail</th></tr></thead>
+            <tbody>\(history)</tbody></table>
+            <h2>Acknowledge</h2>
+            \(action)
+            """)
+    }
+
+    /// Acknowledges with a note, as `udtraek alarms ack` does (the same call; the webhooks
+    /// are told, the audit log names the signed-in actor).
+    func acknowledge(_ caller: Caller, id: Int64?, fields: [String: String]) async throws -> Response {
+        let (store, desk, p, clock, executor, logger) = (api.store, api.desk, caller.principal, api.clock, api.executor, api.logger)
+        let note = (fields["note"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let alarmId = try await api.blocking { () throws -> Int64 in
+            let alarm = try Self.visibleAlarm(p, id: id, store: store, desk: desk)
+            if case .forbidden(let why) = Access.decide(p, .operate, on: .platform) {
+                throw ConsoleRefusal(status: .forbidden, title: "Not allowed", message: Self.sentence(why))
+            }
+            guard note.count <= 2000 else {
+                throw ConsoleRefusal(status: .badRequest, title: "Not valid", message: "The note is longer than 2000 characters.")
+            }
+            let alarmId = alarm.id ?? 0
+            do {
+                try PickupMonitor(store: store, logger: logger, clock: clock, executor: executor).acknowledge(alarmId: alarmId, by: p.actor, note: note)
+            } catch let e as StoreError where e.sqliteCode == nil {
+                throw ConsoleRefusal(status: .conflict, title: "Not done", message: Self.sentence(e.reason))
+            }
+            return alarmId
+        }
+        return ConsolePage.redirect("/console/alarms/\(alarmId)")
+    }
+}
