@@ -201,14 +201,14 @@ import UdtraekConfig
             // 20 requests at once while a worker claims what is queued as soon as it appears
             // (as serve's scheduler does): one run, whatever the interleaving.
             let stop = Atomic<Bool>(false)
-            // It looks every millisecond rather than spinning: a spinning claimer is a core
+            // It looks every 5 ms rather than spinning: a spinning claimer is a core
             // taken from the server under test, which starves it on a busy machine.
             let claimer = Task {
                 while !stop.load(ordering: .relaxed) {
                     try await BlockingExecutor.shared.run {
                         if let queued = try fx.store.runs(state: .queued).first { _ = try fx.runner.claim(queued.id!) }
                     }
-                    try await Task.sleep(for: .milliseconds(1))
+                    try await Task.sleep(for: .milliseconds(5))
                 }
             }
             let outcomes = try await withThrowingTaskGroup(of: String.self) { group in

@@ -14,7 +14,7 @@ import UdtraekTesting
 /// The administration module through the real HTTP API on loopback: organisations, users
 /// and tokens, system registration, the agreement lifecycle, usage; and the role x act x
 /// scope matrix, each case checking the answer and that nothing changed.
-@Suite struct AdministrationAPITests {
+@Suite(.serialized) struct AdministrationAPITests {
     static let operatorToken = "0123456789abcdef0123456789abcdef"
 
     /// A state with two suppliers, two municipalities and their users, supplier A's

@@ -12,7 +12,7 @@ import UdtraekConfig
 /// The operator console (issue 13) through the real admin listener on loopback: sign-in
 /// and sign-out, sessions that expire on the injected clock, the form tokens, the scope of
 /// a municipality's user, and acknowledging an alarm.
-@Suite struct ConsoleTests {
+@Suite(.serialized) struct ConsoleTests {
     static let operatorToken = "fedcba9876543210fedcba9876543210"
 
     /// Two receiver systems: `esdh-a` (supplier A) with an agreement for København (0101)

@@ -55,7 +55,9 @@ import UdtraekTesting
         let group = ServiceGroup(configuration: .init(services: [.init(service: scheduler)],
                                                       logger: Logger(label: "test.scheduler")))
         let running = Task { try await group.run() }
-        try #require(await eventually { fx.aRunIsWriting }, "the run never started writing")
+        // A liveness bound, not a speed target: on a loaded 2-core machine running every
+        // suite at once, the run may wait minutes for its turn.
+        try #require(await eventually(within: .seconds(600)) { fx.aRunIsWriting }, "the run never started writing")
         await group.triggerGracefulShutdown()
         try await running.value
         try fx.expectBackInTheQueue(request.run.id)
@@ -69,7 +71,7 @@ import UdtraekTesting
         let scheduler = fx.scheduler(idlePoll: .seconds(3600))
         let service = Task { try await scheduler.run() }
         // Cancelled the instant the run writes, from a thread of its own.
-        let writing = try ConditionWatch(within: .seconds(120), { fx.aRunIsWriting }, then: { service.cancel() })
+        let writing = try ConditionWatch(within: .seconds(600), { fx.aRunIsWriting }, then: { service.cancel() })
         try #require(await writing.seen(), "the run never started writing")
         try await service.value
         try fx.expectBackInTheQueue(request.run.id)
