@@ -140,7 +140,7 @@ let package = Package(
             name: "AdminAPI",
             dependencies: [
                 "Administration",
-                "Store", "Extracts", "ChangeOrders", "Runtime", "BusinessCalendar", "Monitoring",
+                "Store", "Extracts", "ChangeOrders", "Runtime", "BusinessCalendar", "Monitoring", "Scheduler", "Scheduling",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -192,6 +192,36 @@ public struct AdminAPI: Sendable {
         try await executor.run(body)
     }
 
+    /// Queues a run of extract `name` as `POST /api/v1/extracts/{name}/runs` does, for the
+    /// API and the console's "Run now" alike: the same queue, the same idempotency key
+    /// rules, the same audit row, and the scheduler told at once.
+    func queueRun(_ name: String, date: CivilDate?, rerun: Bool, actor: String, idempotencyKey key: String?) async throws -> RunRequest {
+        let (runner, store, clock, requestedDate, rerunRequested) = (runner, store, clock, date, rerun)
+        let answer = try await blocking { () throws -> RunRequest in
+            let answer: RunRequest
+            do {
+                answer = try runner.request(name, date: requestedDate, trigger: .api, actor: actor, idempotencyKey: key,
+                                            rerun: rerunRequested)
+            } catch let error as ExtractError where error.code == .unknownExtract {
+                throw APIProblem(.notFound, "unknown-extract", "there is no extract named '\(name)'; GET /api/v1/extracts lists them")
+            }
+            switch answer.outcome {
+            case .keyConflict:
+                throw APIProblem(.unprocessableContent, "idempotency-key-reused",
+                                 "the Idempotency-Key was already used for another request (run \(answer.run.id ?? 0) of \(answer.run.extract) for \(answer.run.productionDate)); use a new key per request")
+            case .replayed:
+                break
+            default:
+                try store.audit(AuditEntry(at: clock.date, actor: actor, action: "extract.requested", subject: name,
+                                           detail: "run \(answer.run.id ?? 0) for \(answer.run.productionDate): \(answer.outcome.rawValue)"
+                                               + (rerunRequested ? " (re-run)" : "") + (key.map { " (idempotency key \($0))" } ?? "")))
+            }
+            return answer
+        }
+        if answer.outcome != .replayed { runRequested() }
+        return answer
+    }
+
     private func requestRun(_ request: Request, _ context: AdminRequestContext) async throws -> Response {
         let name = context.parameters.get("name") ?? ""
         let actor = "api:\(context.operatorName ?? "?")"
@@ -217,29 +247,7 @@ public struct AdminAPI: Sendable {
             }
             rerun = options.rerun ?? false
         }
-        let (runner, store, clock, requestedDate, rerunRequested) = (runner, store, clock, date, rerun)
-        let answer = try await blocking { () throws -> RunRequest in
-            let answer: RunRequest
-            do {
-                answer = try runner.request(name, date: requestedDate, trigger: .api, actor: actor, idempotencyKey: key,
-                                            rerun: rerunRequested)
-            } catch let error as ExtractError where error.code == .unknownExtract {
-                throw APIProblem(.notFound, "unknown-extract", "there is no extract named '\(name)'; GET /api/v1/extracts lists them")
-            }
-            switch answer.outcome {
-            case .keyConflict:
-                throw APIProblem(.unprocessableContent, "idempotency-key-reused",
-                                 "the Idempotency-Key was already used for another request (run \(answer.run.id ?? 0) of \(answer.run.extract) for \(answer.run.productionDate)); use a new key per request")
-            case .replayed:
-                break
-            default:
-                try store.audit(AuditEntry(at: clock.date, actor: actor, action: "extract.requested", subject: name,
-                                           detail: "run \(answer.run.id ?? 0) for \(answer.run.productionDate): \(answer.outcome.rawValue)"
-                                               + (rerunRequested ? " (re-run)" : "") + (key.map { " (idempotency key \($0))" } ?? "")))
-            }
-            return answer
-        }
-        if answer.outcome != .replayed { runRequested() }
+        let answer = try await queueRun(name, date: date, rerun: rerun, actor: actor, idempotencyKey: key)
         struct Answer: Encodable {
             var run: ExtractRun
             var request: RunRequestOutcome

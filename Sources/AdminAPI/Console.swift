@@ -42,6 +42,17 @@ struct Console: Sendable {
     struct Caller: Sendable {
         var principal: Principal
         var session: ConsoleSessions.Session
+
+        /// Whether the caller operates the platform (runs, schedules, change orders).
+        var isOperator: Bool { Access.decide(principal, .operate, on: .platform) == .allowed }
+
+        /// Refuses a page or act only the platform's operators have, as the API's
+        /// operator routes refuse it.
+        func requireOperator() throws {
+            if case .forbidden(let why) = Access.decide(principal, .operate, on: .platform) {
+                throw ConsoleRefusal(status: .forbidden, title: "Not allowed", message: Console.sentence(why))
+            }
+        }
     }
 
     func add(to router: Router<AdminRequestContext>) {
@@ -57,7 +68,10 @@ struct Console: Sendable {
                 return ConsolePage.redirect("/console/sign-in", extra: clearSessionCookie())
             }
         }
-        router.get("/console") { request, _ in try await page(request) { try await overview($0) } }
+        router.get("/console") { request, _ in
+            let live = request.uri.queryParameters["live"] != "0"
+            return try await page(request) { try await overview($0, live: live) }
+        }
         router.get("/console/systems/:name") { request, context in
             let name = context.parameters.get("name") ?? ""
             return try await page(request) { try await systemPage($0, name: name) }
@@ -71,6 +85,10 @@ struct Console: Sendable {
             let id = context.parameters.get("id", as: Int64.self)
             return try await form(request) { try await acknowledge($0, id: id, fields: $1) }
         }
+        addPickupRoutes(router)
+        addRunRoutes(router)
+        addChangeRoutes(router)
+        addAgreementRoutes(router)
     }
 
     // MARK: Sessions and forms
@@ -123,7 +141,7 @@ struct Console: Sendable {
 
     func render(_ refusal: ConsoleRefusal, _ caller: Caller?) -> Response {
         ConsolePage.response(ConsolePage.document(title: refusal.title, actor: caller?.principal.actor, signOutCSRF: caller?.session.csrf,
-                                                  body: "<p>\(refusal.message)</p><p><a href=\"/console\">Back to the overview</a></p>"),
+                                                  operator: caller?.isOperator ?? false, body: "<p>\(refusal.message)</p><p><a href=\"/console\">Back to the overview</a></p>"),
                              status: refusal.status)
     }
 

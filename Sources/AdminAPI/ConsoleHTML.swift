@@ -67,7 +67,18 @@ enum ConsolePage {
     static let style = """
         body{font-family:system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff;line-height:1.4}
         header{display:flex;gap:1.5rem;align-items:center;padding:.5rem 1rem;background:#12324a;color:#fff}
-        header a{color:#fff}header form{margin-left:auto}
+        header a{color:#fff}header form{margin-left:auto}header p{margin:.3rem 0}
+        nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:1rem;margin:0;padding:0}
+        .field{margin:.6rem 0}.field-error{color:#8b0000;font-weight:bold;margin:.2rem 0}
+        .hint{color:#444;font-size:.9rem;margin:.2rem 0}
+        [aria-invalid=true]{border:2px solid #8b0000}
+        .error-summary{border:3px solid #8b0000;padding:.5rem 1rem;margin:1rem 0}
+        ol.timeline{list-style:none;padding-left:0;border-left:3px solid #12324a;margin-left:.5rem}
+        ol.timeline li{padding:.2rem 0 .6rem 1rem}
+        figure{margin:1rem 0}figcaption{font-weight:bold}
+        svg text{font-family:system-ui,sans-serif;font-size:11px;fill:#1a1a1a}
+        fieldset{border:1px solid #999;margin:.5rem 0 1rem}
+        .inline{display:inline}
         main{padding:1rem}
         table{border-collapse:collapse;margin:.5rem 0 1.5rem}
         th,td{border:1px solid #999;padding:.3rem .6rem;text-align:left;vertical-align:top}
@@ -79,12 +90,22 @@ enum ConsolePage {
         :focus{outline:3px solid #ff8c00;outline-offset:2px}
         """
 
+    /// The pages every signed-in caller has, and those only operators have.
+    static let everyonesPages = [("/console", "Overview"), ("/console/pickups", "Pickups"), ("/console/alarms", "Alarms"),
+                                 ("/console/agreements", "Agreements")]
+    static let operatorsPages = [("/console/runs", "Runs"), ("/console/schedules", "Schedules"), ("/console/changes", "Change orders")]
+
     /// A whole page. `signOut` is the CSRF token for the sign-out form, nil on the sign-in page.
-    static func document(title: String, actor: String?, signOutCSRF: String?, body: HTML) -> HTML {
+    /// `refreshSeconds` reloads the page that often (without script: a `meta` refresh).
+    static func document(title: String, actor: String?, signOutCSRF: String?, operator isOperator: Bool = false,
+                         refreshSeconds: Int? = nil, body: HTML) -> HTML {
         let nav: HTML
         if let actor, let csrf = signOutCSRF {
+            let links: [HTML] = (everyonesPages + (isOperator ? operatorsPages : [])).map { link -> HTML in
+                "<li><a href=\"\(link.0)\">\(link.1)</a></li>"
+            }
             nav = """
-                <nav aria-label="Console"><a href="/console">Overview</a> · <a href="/console/alarms">Alarms</a></nav>
+                <nav aria-label="Console"><ul>\(links)</ul></nav>
                 <p>Signed in as \(actor)</p>
                 <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="\(csrf)"><button type="submit">Sign out</button></form>
                 """
@@ -95,7 +116,7 @@ enum ConsolePage {
             <!doctype html>
             <html lang="en">
             <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(title) · udtraek console</title>
+            <title>\(title) · udtraek console</title>\(refreshSeconds.map { s -> HTML in "<meta http-equiv=\"refresh\" content=\"\(s)\">" } ?? .empty)
             <style>\(HTMLRaw.style)</style></head>
             <body>
             <header><p><strong>udtraek console</strong></p>\(nav)</header>

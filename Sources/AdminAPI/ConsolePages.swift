@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import Monitoring
 import Runtime
+import Scheduler
+import Scheduling
 import Store
 
 /// How one receiver system stands now, for the overview.
@@ -44,11 +46,11 @@ extension Console {
     static let copenhagen = TimeZone(identifier: "Europe/Copenhagen") ?? .gmt
 
     /// A time as people in Denmark read it: Copenhagen time, to the minute.
-    static func local(_ date: Date?) -> String {
+    static func local(_ date: Date?, in zone: TimeZone = copenhagen) -> String {
         guard let date else { return "-" }
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = copenhagen
+        f.timeZone = zone
         f.dateFormat = "yyyy-MM-dd HH:mm"
         return f.string(from: date)
     }
@@ -80,24 +82,48 @@ extension Console {
         "<span class=\"rag rag-\(colour.rawValue.lowercased())\">\(colour.rawValue)</span>"
     }
 
-    func document(_ caller: Caller, title: String, _ body: HTML) -> Response {
-        ConsolePage.response(ConsolePage.document(title: title, actor: caller.principal.actor, signOutCSRF: caller.session.csrf, body: body))
+    func document(_ caller: Caller, title: String, status: HTTPResponse.Status = .ok, refreshSeconds: Int? = nil, _ body: HTML) -> Response {
+        ConsolePage.response(ConsolePage.document(title: title, actor: caller.principal.actor, signOutCSRF: caller.session.csrf,
+                                                  operator: caller.isOperator, refreshSeconds: refreshSeconds, body: body),
+                             status: status)
     }
 
     // MARK: Overview
 
-    func overview(_ caller: Caller) async throws -> Response {
+    /// What the overview shows besides the systems.
+    struct OverviewExtras: Sendable {
+        var slots: [(extract: String, slot: ScheduleSlot, run: ExtractRun?)] = []
+        var targets: [GatewayServiceSummary] = []
+        var deliveryHours: [DeliveryHour] = []
+        var gatewayHours: [GatewayHour] = []
+    }
+
+    /// The overview. It reloads itself every 10 s (a `meta` refresh, so it needs no script)
+    /// unless `?live=0`; the page says so and links to the other.
+    func overview(_ caller: Caller, live: Bool) async throws -> Response {
         let (store, desk, p) = (api.store, api.desk, caller.principal)
         let now = api.clock.date
         let since = Self.startOfDay(now)
-        let standings = try await api.blocking { () throws -> [SystemStanding] in
-            try desk.systems(p).map { s in
+        let platform = Access.sees(p, .platform)
+        let (standings, extras) = try await api.blocking { () throws -> ([SystemStanding], OverviewExtras) in
+            let systems = try desk.systems(p)
+            let standings = try systems.map { s in
                 SystemStanding(name: s.name,
                                waiting: try store.pickups(system: s.name, states: [.awaiting, .warning, .overdue], limit: 100_000)
                                    .sorted { $0.deliveredAt < $1.deliveredAt },
                                openAlarms: try store.alarms(openOnly: true, system: s.name, limit: 10_000),
                                today: try store.deliveryCounts(system: s.name, since: since))
             }
+            var extras = OverviewExtras()
+            let names = Set(systems.map(\.name))
+            let extracts = try store.configuration().extracts.filter { platform || names.contains($0.system) }.map(\.name)
+            extras.slots = try Self.scheduledSlots(store, extracts: Set(extracts), from: since, now: now)
+            extras.deliveryHours = try store.deliveryHours(since: ConsoleTrends.days(30, endingAt: now)[0], systems: platform ? nil : Array(names))
+            if platform {
+                extras.targets = try store.gatewayServiceSummary(since: now.addingTimeInterval(-86_400))
+                extras.gatewayHours = try store.gatewayHours(since: now.addingTimeInterval(-86_400))
+            }
+            return (standings, extras)
         }
         let rows: [HTML] = standings.map { s -> HTML in
             let oldest: HTML = s.waiting.first.map { f -> HTML in
@@ -121,11 +147,89 @@ extension Console {
             """
         let counts = (standings.filter { $0.colour == .red }.count, standings.filter { $0.colour == .amber }.count,
                       standings.filter { $0.colour == .green }.count)
-        return document(caller, title: "Overview", """
+        let refresh: HTML = live
+            ? "<p>This page reloads itself every 10 seconds. <a href=\"/console?live=0\">Stop reloading</a></p>"
+            : "<p>This page does not reload itself. <a href=\"/console\">Reload every 10 seconds</a></p>"
+        let gateway: HTML = platform ? """
+            <h2>Gateway service targets, last 24 hours</h2>
+            \(Self.targetsTable(extras.targets))
+            \(HTML.join(ConsoleTrends.gatewayP99(extras.gatewayHours, now: now).map(\.html)))
+            """ : .empty
+        return document(caller, title: "Overview", refreshSeconds: live ? 10 : nil, """
+            \(refresh)
             <p>\(counts.0) red, \(counts.1) amber, \(counts.2) green.</p>
             <h2>Receiver systems</h2>
             \(table)
+            <h2>Scheduled runs today and tomorrow</h2>
+            \(Self.slotTable(extras.slots, now: now))
+            \(gateway)
+            <h2>Deliveries</h2>
+            \(ConsoleTrends.throughput(extras.deliveryHours, now: now).html)
             """)
+    }
+
+    /// The slots of today and tomorrow (Copenhagen days from `from`) of the schedules of
+    /// `extracts`, each with the run it started when it has passed.
+    static func scheduledSlots(_ store: Store, extracts: Set<String>, from: Date, now: Date) throws -> [(extract: String, slot: ScheduleSlot, run: ExtractRun?)] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = copenhagen
+        guard let end = calendar.date(byAdding: .day, value: 2, to: from) else { return [] }
+        var out: [(extract: String, slot: ScheduleSlot, run: ExtractRun?)] = []
+        for state in try store.schedules() where extracts.contains(state.schedule.extract) && state.schedule.enabled {
+            guard let schedule = try? ConfiguredSchedule(state).schedule else { continue }
+            let runs = try store.runs(extract: state.schedule.extract, limit: 50)
+            var iterator = schedule.slots(from: from).makeIterator()
+            var looked = 0
+            while looked < 3000, let slot = iterator.next(), slot.instant < end {
+                looked += 1
+                if case .skipped(.weekend) = slot.disposition { continue }
+                let run = slot.instant <= now ? runs.first { r in r.slotAt.map { abs($0.timeIntervalSince(slot.instant)) < 1 } ?? false } : nil
+                out.append((state.schedule.extract, slot, run))
+            }
+        }
+        return out.sorted { $0.slot.instant < $1.slot.instant }
+    }
+
+    static func slotTable(_ slots: [(extract: String, slot: ScheduleSlot, run: ExtractRun?)], now: Date) -> HTML {
+        guard !slots.isEmpty else { return "<p>No scheduled run today or tomorrow.</p>" }
+        let rows: [HTML] = slots.map { item -> HTML in
+            let state: HTML
+            if !item.slot.runs {
+                state = "skipped: \(item.slot.disposition.description.replacingOccurrences(of: "skipped: ", with: ""))"
+            } else if let run = item.run {
+                state = "<a href=\"/console/runs/\(run.id ?? 0)\">run \(run.id ?? 0)</a> \(run.state.rawValue)"
+            } else {
+                state = item.slot.instant > now ? "due" : "not started"
+            }
+            return "<tr><td>\(local(item.slot.instant))</td><td>\(item.extract)</td><td>\(state)</td></tr>"
+        }
+        return """
+            <table><thead><tr><th scope="col">When</th><th scope="col">Extract</th><th scope="col">State</th></tr></thead>
+            <tbody>\(rows)</tbody></table>
+            """
+    }
+
+    /// The gateway's operations against their classes: Red when more than 1 % of calls
+    /// missed the target on the platform's side, Amber when any did, Green otherwise.
+    static func targetsTable(_ summaries: [GatewayServiceSummary], targets: ServiceTargets = ServiceTargets()) -> HTML {
+        guard !summaries.isEmpty else { return "<p>No gateway calls in the last 24 hours.</p>" }
+        let rows: [HTML] = summaries.map { s -> HTML in
+            let serviceClass = GatewayOperation.named(s.operation)?.serviceClass
+            let limit = serviceClass.map { c -> String in
+                c == .large ? "first byte within \(targets.largeFirstByte), then \(Int(targets.largeMinimumRate / 1000)) kB/s"
+                    : "\(c.rawValue): \(targets.limit(c))"
+            } ?? "-"
+            let colour: SystemStanding.Colour = s.serverBreachShare > 0.01 ? .red : s.serverBreaches > 0 ? .amber : .green
+            return """
+                <tr><th scope="row">\(s.operation)</th><td>\(s.calls)</td><td>\(limit)</td>
+                <td>\(String(format: "%.0f", s.p50Ms)) / \(String(format: "%.0f", s.p99Ms)) / \(String(format: "%.0f", s.maxMs)) ms</td>
+                <td>\(rag(colour)) \(s.serverBreaches) by the platform, \(s.clientBreaches) by slow clients</td></tr>
+                """
+        }
+        return """
+            <table><thead><tr><th scope="col">Operation</th><th scope="col">Calls</th><th scope="col">Target</th>
+            <th scope="col">p50 / p99 / max</th><th scope="col">Missed</th></tr></thead><tbody>\(rows)</tbody></table>
+            """
     }
 
     /// A name as one path segment of a link (the HTML escaping comes on top).
@@ -138,14 +242,18 @@ extension Console {
     func systemPage(_ caller: Caller, name: String) async throws -> Response {
         let (store, desk, p) = (api.store, api.desk, caller.principal)
         let now = api.clock.date
-        let (system, waiting, alarms) = try await api.blocking { () throws -> (SystemView, [PickupRecord], [AlarmRecord]) in
+        let (system, waiting, alarms, month) = try await api.blocking { () throws -> (SystemView, [PickupRecord], [AlarmRecord], [PickupRecord]) in
             let system = try desk.system(p, name: name)
             return (system,
                     try store.pickups(system: name, states: [.awaiting, .warning, .overdue], limit: 1000).sorted { $0.deliveredAt < $1.deliveredAt },
-                    try store.alarms(system: name, limit: 50))
+                    try store.alarms(system: name, limit: 50),
+                    try store.pickups(PickupFilter(systems: [name], deliveredFrom: ConsoleTrends.days(30, endingAt: now)[0], limit: 100_000)))
         }
         let files: [HTML] = waiting.map { f -> HTML in
-            "<tr><td>\(f.fileName)</td><td>\(f.state.rawValue)</td><td>\(Self.local(f.deliveredAt))</td><td>\(Self.againstDeadline(f, now: now))</td></tr>"
+            """
+            <tr><th scope="row"><a href="/console/pickups/\(f.id ?? 0)">\(f.fileName)</a></th><td>\(Self.stateText(f.state))</td>
+            <td>\(Self.local(f.deliveredAt))</td><td>\(Self.againstDeadline(f, now: now))</td></tr>
+            """
         }
         return document(caller, title: "System \(system.name)", """
             <p>\(system.description)</p>
@@ -154,8 +262,11 @@ extension Console {
                 <table><thead><tr><th scope="col">File</th><th scope="col">State</th><th scope="col">Delivered</th><th scope="col">Deadline</th></tr></thead>
                 <tbody>\(files)</tbody></table>
                 """))
+            <p><a href="/console/pickups?system=\(Self.pathSegment(system.name))">Every file of \(system.name)</a></p>
             <h2>Alarms</h2>
             \(Self.alarmTable(alarms, empty: "No alarms."))
+            <h2>Pickup times</h2>
+            \(ConsoleTrends.pickupDelay(month, now: now).html)
             """)
     }
 

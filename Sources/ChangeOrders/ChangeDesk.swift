@@ -22,8 +22,7 @@ public struct ChangeDesk: Sendable {
     /// Submits an order; returns it with its state (`accepted` or `rejected`).
     public func submit(_ submission: ChangeSubmission) throws -> ChangeOrder {
         let now = clock.date
-        var s = submission
-        s.orderRef = s.orderRef.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        let s = Self.normalised(submission)
         let facts = try gatherFacts(s)
         let reasons = ChangeValidation.reasons(s, facts: facts, now: now)
         let accepted = reasons.isEmpty
@@ -48,6 +47,21 @@ public struct ChangeDesk: Sendable {
         let saved = try store.submitChangeOrder(order, receipts: receipts, audits: [audit])
         logger.notice("change order \(saved.id ?? 0) \(saved.state.rawValue)", metadata: ["change.system": "\(s.system)", "change.kind": "\(s.kind.rawValue)"])
         return saved
+    }
+
+    /// The reasons `submit` would reject the order for, recording nothing: the console's
+    /// form checks first, so a typing mistake is corrected in the form instead of leaving a
+    /// rejected order behind. `submit` validates again when it records.
+    public func check(_ submission: ChangeSubmission) throws -> [String] {
+        let s = Self.normalised(submission)
+        return ChangeValidation.reasons(s, facts: try gatherFacts(s), now: clock.date)
+    }
+
+    /// The BestillingsID without surrounding blanks; blank is none.
+    static func normalised(_ submission: ChangeSubmission) -> ChangeSubmission {
+        var s = submission
+        s.orderRef = s.orderRef.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        return s
     }
 
     func gatherFacts(_ s: ChangeSubmission) throws -> ValidationFacts {

@@ -123,6 +123,7 @@ enum Migrations {
         registerTransfers(&m)
         registerAdministration(&m)
         registerChangeKinds(&m)
+        registerConsole(&m)
         return m
     }
 }

@@ -103,6 +103,14 @@ import UdtraekConfig
             uuid: 6e1f3d5b-2c4a-4b7e-9fad-8a2b3c4d5e6f
             supplier: "cvr:22222222"
             inbox: { host: 127.0.0.1, port: 2222, user: b, private_key: /nonexistent, host_key_fingerprints: [SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE] }
+        extracts:
+          - name: cpr-a-status
+            source: cpr
+            kind: status
+            system: esdh-a
+            municipality: "0101"
+            task_number: 101
+            schedule: { cron: "30 6 25 * *", calendar: business-days }
         agreements:
           - { uuid: 1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f, system: esdh-a, municipality: "0101", service: cpr-extract, state: approved }
           - { uuid: 2d3e4f5a-6b7c-4d8e-9fa0-1b2c3d4e5f6a, system: esdh-b, municipality: "0751", service: cpr-extract, state: approved }
