@@ -2,11 +2,11 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build, the tests and the demo need (Debian names).
-DEB_PACKAGES := libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev openssh-server openssh-client pkg-config gzip curl openssl python3-paramiko python3-venv
+DEB_PACKAGES := libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev openssh-server openssh-client pkg-config gzip curl openssl python3-paramiko python3-venv chromium chromium-driver
 BIN := .build/debug/udtraek
 RELEASE_BIN := .build/release/udtraek
 
-.PHONY: all deps build release demo test chaos fuzz fuzz-build clean bench-sftp bench-routing bench-extract bench-monitor bench-gateway gateway-certs api-fuzz
+.PHONY: all deps build release demo test chaos fuzz fuzz-build clean bench-sftp bench-routing bench-extract bench-monitor bench-gateway gateway-certs api-fuzz console console-browser
 
 all: build
 
@@ -31,14 +31,26 @@ release: deps
 demo: build gateway-certs
 	$(BIN) demo --config Config --state Spool
 
+## The operator console on the demo's data: the demo's sshd kept running, a platform user "Console" (operator) with a
+## one-day token printed, then serve in the foreground (http://127.0.0.1:8480/console); Ctrl-C stops serve and the sshd.
+console: build gateway-certs
+	BIN=$(BIN) bash Config/console.sh
+
+## The console in headless Chromium over WebDriver (Tests/console-browser.py): sign-in, a late file and its alarm, a change
+## order, a run, scope, CSRF, accessibility, against a private serve seeded by the demo. CONSOLE_BROWSER_ONLY=a,b,f runs those flows.
+console-browser: deps
+	$(SWIFT) build --product udtraek
+	/usr/bin/python3 Tests/console-browser.py --bin $(BIN) $(if $(CONSOLE_BROWSER_ONLY),--only $(CONSOLE_BROWSER_ONLY))
+
 ## A throwaway loopback PKI for the lookup gateway in Config/gateway/ (not committed).
 gateway-certs: deps
 	bash Config/make-gateway-certs.sh Config/gateway
 
-## Build and run every test (Swift Testing; the SFTP tests start their own sshd).
+## Build and run every test (Swift Testing; the SFTP tests start their own sshd), then the console in a real browser.
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	/usr/bin/python3 Tests/console-browser.py --bin .build/debug/udtraek
 
 ## kill -9 of the real `udtraek` at every named crash point (real sshd, real SQLite), resume the
 ## work, check nothing is lost, duplicated or partial; prints point x outcome (README "Crash-point harness").

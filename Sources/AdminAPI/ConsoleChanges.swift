@@ -77,13 +77,13 @@ extension Console {
         let fields: [HTML] = Self.monitoringFields.map { f -> HTML in
             let control: ConsoleField.Control = f.name == "signal" ? .select(signals) : f.name == "reason" ? .textarea : .text
             return ConsoleField(name: f.name, label: f.label, value: values[f.name] ?? "", control: control, hint: f.hint,
-                                error: error(f.name), required: f.name == "order_id").html
+                                error: error(f.name)).html
         }
         return document(caller, title: "Order a monitoring change", status: status, """
             \(ConsoleField.summary(located))
             <p>A change to a receiver system's pickup monitoring, carried out by the platform at the time asked for, with a receipt for each step.
             Empty fields are left as they are.</p>
-            <form method="post" action="/console/changes">\(ConsoleField.csrf(caller.session.csrf))
+            <form method="post" action="/console/changes" novalidate>\(ConsoleField.csrf(caller.session.csrf))
             \(ConsoleField(name: "system", label: "Receiver system", value: values["system"] ?? "",
                            control: .select([("", "choose a system")] + systems.map { ($0, $0) }), error: error("system")).html)
             \(fields)

@@ -29,7 +29,8 @@ struct BarChart: Sendable {
 
     var html: HTML {
         let values = series.flatMap { $0.values.compactMap { $0 } }
-        let peak = max(values.max() ?? 0, limit?.value ?? 0, 0.000_001) * 1.1
+        // At least one unit high, so a chart of nothing but zeros still has a readable axis.
+        let peak = max(values.max() ?? 0, limit?.value ?? 0, 1) * 1.1
         let plotWidth = Self.width - Self.left - Self.right
         let plotHeight = Self.height - Self.top - Self.bottom
         let slot = plotWidth / Double(max(labels.count, 1))

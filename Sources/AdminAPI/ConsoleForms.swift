@@ -18,18 +18,16 @@ struct ConsoleField: Sendable {
     var control: Control = .text
     var hint: String?
     var error: String?
-    var required = false
 
     var html: HTML {
         let describedBy = [hint.map { _ in "\(name)-hint" }, error.map { _ in "\(name)-error" }].compactMap { $0 }.joined(separator: " ")
         let aria: HTML = describedBy.isEmpty ? .empty : " aria-describedby=\"\(describedBy)\""
         let invalid: HTML = error == nil ? .empty : " aria-invalid=\"true\""
-        let required: HTML = self.required ? " required" : .empty
         let input: HTML
         switch control {
         case .text, .date:
             let type = if case .date = control { "date" } else { "text" }
-            input = "<input type=\"\(type)\" id=\"\(name)\" name=\"\(name)\" value=\"\(value)\"\(aria)\(invalid)\(required)>"
+            input = "<input type=\"\(type)\" id=\"\(name)\" name=\"\(name)\" value=\"\(value)\"\(aria)\(invalid)>"
         case .textarea:
             input = "<textarea id=\"\(name)\" name=\"\(name)\" rows=\"3\"\(aria)\(invalid)>\(value)</textarea>"
         case .select(let options):

@@ -87,7 +87,7 @@ enum ConsolePage {
         .error{color:#8b0000;font-weight:bold}
         label{display:block;margin:.5rem 0 .2rem}
         input[type=password],textarea{width:30rem;max-width:100%}
-        :focus{outline:3px solid #ff8c00;outline-offset:2px}
+        :focus{outline:3px solid #c76b00;outline-offset:2px}
         """
 
     /// The pages every signed-in caller has, and those only operators have.

@@ -276,7 +276,7 @@ extension Console {
         guard !alarms.isEmpty else { return "<p>\(empty)</p>" }
         let rows: [HTML] = alarms.map { a -> HTML in
             """
-            <tr><td><a href="/console/alarms/\(a.id ?? 0)">\(a.id ?? 0)</a></td><td>\(a.severity.rawValue)</td><td>\(a.status)</td>
+            <tr><th scope="row"><a href="/console/alarms/\(a.id ?? 0)">\(a.id ?? 0)</a></th><td>\(a.severity.rawValue)</td><td>\(a.status)</td>
             <td>\(a.kind.rawValue)</td><td>\(a.system, default: "(platform)")</td><td>\(a.summary)</td><td>\(local(a.raisedAt))</td></tr>
             """
         }
