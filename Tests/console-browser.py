@@ -956,7 +956,7 @@ class Harness:
             raise Failure(f"{change_path} was carried out, then failed or was rolled back: {seen['items']}")
 
     def flow_e(self):
-        """run now: an extract run from /console/runs, followed to succeeded."""
+        """run now: an extract run from /console/runs, followed until it is produced."""
         self.signed_in_as(self.token)
         facts = self.go("/console/runs")
         if facts["missing"]:
@@ -979,17 +979,17 @@ class Harness:
         run_path = facts["path"]
         seen = {}
 
-        def succeeded():
+        def produced():
             self.driver.refresh()
             state = self.driver.execute("const e = document.getElementById('run-state'); return e ? e.innerText.trim() : null;")
             seen["state"] = state
-            # The run's end: succeeded (the brief's word) or produced (ExtractRunState's: the file is
-            # in the outbox); refused, failed, skipped and cancelled end it without a file.
+            # The run's good end is produced (ExtractRunState's: the file is in the outbox);
+            # refused, failed, skipped and cancelled end it without a file.
             if state and re.search(r"refused|failed|skipped|cancel", state, re.I):
                 raise Failure(f"{run_path}: #run-state reads {state!r}")
-            return state and re.search(r"succeeded|produced", state, re.I)
+            return state == "produced"
 
-        self.wait(lambda: f"{run_path}'s #run-state never read succeeded or produced (last: {seen.get('state')!r})", RUN_SECONDS, succeeded, interval=3)
+        self.wait(lambda: f"{run_path}'s #run-state never read produced (last: {seen.get('state')!r})", RUN_SECONDS, produced, interval=3)
         say(f"  {label}: {run_path} {seen['state']}")
         self.maybe_audit("run")
 
