@@ -22,6 +22,8 @@ struct HTML: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible
     /// `<`, `>`, `&`, `"` and `'` as character references: safe in text and in quoted
     /// attribute values alike.
     static func escape(_ text: String) -> String {
+        // Most values (names, times, counts) have nothing to escape: hand them back as they are.
+        guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for c in text.unicodeScalars {

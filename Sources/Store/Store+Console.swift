@@ -13,14 +13,76 @@ public struct DeliveryDayCounts: Sendable, Equatable {
     }
 }
 
+/// A system's files awaiting pickup, counted, with the oldest one's times.
+public struct WaitingFiles: Sendable, Equatable {
+    public var count: Int
+    public var overdue: Int
+    public var warning: Int
+    public var oldestDeliveredAt: Date
+    public var oldestDeadline: Date?
+    public var oldestExpiresAt: Date
+
+    public init(count: Int, overdue: Int, warning: Int, oldestDeliveredAt: Date, oldestDeadline: Date?, oldestExpiresAt: Date) {
+        self.count = count
+        self.overdue = overdue
+        self.warning = warning
+        self.oldestDeliveredAt = oldestDeliveredAt
+        self.oldestDeadline = oldestDeadline
+        self.oldestExpiresAt = oldestExpiresAt
+    }
+}
+
+/// A system's open alarms by severity.
+public struct OpenAlarmCounts: Sendable, Equatable {
+    public var critical: Int
+    public var warning: Int
+
+    public init(critical: Int, warning: Int) {
+        self.critical = critical
+        self.warning = warning
+    }
+}
+
+/// What the console's overview shows of every system, counted in SQL in one read
+/// transaction: three grouped queries for the whole platform rather than three per system
+/// and rows decoded per file, so an operator's overview of thousands of systems stays a
+/// short read.
+public struct SystemActivity: Sendable {
+    public var waiting: [String: WaitingFiles] = [:]
+    /// Alarms about no system are left out.
+    public var openAlarms: [String: OpenAlarmCounts] = [:]
+    /// Delivery attempts started since the given instant that were delivered or failed
+    /// (attempts still running are in neither).
+    public var deliveries: [String: DeliveryDayCounts] = [:]
+}
+
 extension Store {
-    /// How many of `system`'s delivery attempts started at or after `since` were delivered
-    /// and how many failed (attempts still running are in neither).
-    public func deliveryCounts(system: String, since: Date) throws -> DeliveryDayCounts {
-        try read("counting the deliveries of \(system)") { db in
-            let base = DeliveryRecord.filter(Column("system") == system && Column("started_at") >= since)
-            return DeliveryDayCounts(delivered: try base.filter(Column("outcome") == DeliveryOutcome.delivered.rawValue).fetchCount(db),
-                                     failed: try base.filter(Column("outcome") == DeliveryOutcome.failed.rawValue).fetchCount(db))
+    public func systemActivity(deliveriesSince since: Date) throws -> SystemActivity {
+        try read("reading the systems' activity") { db in
+            var activity = SystemActivity()
+            // SQLite takes the bare columns (deadline, expires_at) from the row MIN() picked.
+            for row in try Row.fetchAll(db, sql: """
+                SELECT system, COUNT(*) AS n, SUM(state = 'overdue') AS overdue, SUM(state = 'warning') AS warning,
+                       MIN(delivered_at) AS oldest, deadline, expires_at
+                FROM pickup WHERE state IN ('awaiting', 'warning', 'overdue') GROUP BY system
+                """) {
+                guard let oldest: Date = row["oldest"], let expires: Date = row["expires_at"] else { continue }
+                activity.waiting[row["system"]] = WaitingFiles(count: row["n"], overdue: row["overdue"] ?? 0, warning: row["warning"] ?? 0,
+                                                               oldestDeliveredAt: oldest, oldestDeadline: row["deadline"], oldestExpiresAt: expires)
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT system, SUM(severity = 'critical') AS critical, SUM(severity = 'warning') AS warning
+                FROM alarm WHERE resolved_at IS NULL AND system IS NOT NULL GROUP BY system
+                """) {
+                activity.openAlarms[row["system"]] = OpenAlarmCounts(critical: row["critical"] ?? 0, warning: row["warning"] ?? 0)
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT system, SUM(outcome = 'delivered') AS delivered, SUM(outcome = 'failed') AS failed
+                FROM delivery WHERE started_at >= ? GROUP BY system
+                """, arguments: [DatabaseTimestamp.text(since)]) {
+                activity.deliveries[row["system"]] = DeliveryDayCounts(delivered: row["delivered"] ?? 0, failed: row["failed"] ?? 0)
+            }
+            return activity
         }
     }
 }
