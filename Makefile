@@ -6,7 +6,7 @@ DEB_PACKAGES := libssh2-1-dev libsqlite3-dev sqlite3 zlib1g-dev openssh-server o
 BIN := .build/debug/udtraek
 RELEASE_BIN := .build/release/udtraek
 
-.PHONY: all deps build release demo test chaos fuzz fuzz-build clean bench-sftp bench-routing bench-extract bench-monitor bench-gateway gateway-certs api-fuzz console console-browser
+.PHONY: all deps build release demo test chaos fuzz fuzz-build clean bench-sftp bench-routing bench-extract bench-monitor bench-gateway bench-subscription gateway-certs api-fuzz console console-browser
 
 all: build
 
@@ -92,6 +92,12 @@ bench-monitor: release
 bench-gateway: release
 	bash Benchmarks/bench-gateway.sh
 
+## One business day's CPR subscription files: 100 systems x 10,000 PNRs + 10 municipality followers over 6 million
+## persons, against one municipality change extract of the same day (time, peak memory, ratio).
+bench-subscription: release
+	@command -v /usr/bin/time >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends time; }
+	bash Benchmarks/bench-subscription.sh
+
 ## The libFuzzer harness, in its own build path (every module compiled with coverage and ASan).
 FUZZ_BUILD := .build-fuzz
 fuzz-build: deps
@@ -100,7 +106,7 @@ fuzz-build: deps
 
 ## Fuzz each target for FUZZ_SECONDS, one after another; figures per target and a summary.
 FUZZ_SECONDS ?= 600
-FUZZ_TARGETS ?= config cron invocation-context durations metadata trigger
+FUZZ_TARGETS ?= config cron invocation-context durations metadata trigger soap-envelope
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) bash Fuzz/run-fuzz.sh $(FUZZ_TARGETS)
 

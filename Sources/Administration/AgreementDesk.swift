@@ -283,6 +283,7 @@ extension AdministrationDesk {
             "cpr-population": ["/cpr/population"],
             "kle-lookup": ["/kle/nodes/{id}", "/kle/nodes/{id}/subtree"],
             "kle-plan": ["/kle/plan"],
+            "cpr-subscription": ["/cpr/subscriptions", "/soap/CprSubscriptionService/1"],
         ]
         return CallInformation(
             agreementUUID: a.uuid, serviceUUID: ServiceCatalog.service(key: a.service)?.uuid ?? "", service: a.service,

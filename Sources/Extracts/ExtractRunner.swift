@@ -166,7 +166,7 @@ public final class ExtractRunner: Sendable {
             let entry = OutboxEntry(system: definition.system, fileName: plan.fileName, localPath: file.path,
                                     bytes: file.fileBytes, sha256: file.sha256, nextAttemptAt: t, createdAt: t, updatedAt: t,
                                     ownedBySpool: true,
-                                    routing: RoutingInfo(infRef: definition.source.service, recipientAuthority: definition.municipality,
+                                    routing: RoutingInfo(infRef: definition.service, recipientAuthority: definition.municipality,
                                                          transactionId: "\(name)/\(run.id!)"),
                                     agreementUUID: plan.agreement.uuid)
             // Crash: the file is complete and durable in Spool/, its run row still `running`.
@@ -245,14 +245,28 @@ public final class ExtractRunner: Sendable {
         var produce: (inout ExtractOutput, @escaping (Int, Int) -> Void) throws -> (persons: Int, records: Int)
     }
 
+    /// The stub's filter for a subscription's filters: unparsable values (none can be
+    /// stored through the checked paths) are left out rather than failing the day's file.
+    static func filter(_ set: SubscriptionFilterSet, municipality: String) -> CPRSubscriptionFilter {
+        CPRSubscriptionFilter(pnrs: Set(set.pnrs.compactMap { Int($0) }),
+                              wholeMunicipality: set.municipalities.contains(municipality),
+                              eventCodes: Set(set.changeCodes.compactMap(CPREventCode.init(rawValue:))))
+    }
+
+    /// An initial load's file name: the daily name with `S` (status) for its leading `D`,
+    /// so importers that take `D*` files in date order do not take it for a day's file.
+    static func initialLoadName(_ daily: String) -> String {
+        daily.hasPrefix("D") ? "S" + daily.dropFirst() : "S-" + daily
+    }
+
     func prepare(_ d: ExtractDefinition, date: CivilDate) throws -> Plan {
         guard try store.system(named: d.system) != nil else {
             throw ExtractError(.unknownSystem, "the receiver system '\(d.system)' of extract \(d.name) is not configured")
         }
-        guard let agreement = try store.approvedAgreement(system: d.system, municipality: d.municipality, service: d.source.service) else {
-            let others = try store.agreements(system: d.system, municipality: d.municipality, service: d.source.service)
+        guard let agreement = try store.approvedAgreement(system: d.system, municipality: d.municipality, service: d.service) else {
+            let others = try store.agreements(system: d.system, municipality: d.municipality, service: d.service)
             let state = others.isEmpty ? "there is none" : "it is \(others.map(\.state.rawValue).joined(separator: ", "))"
-            throw ExtractError(.noAgreement, "no approved service agreement lets \(d.system) receive \(d.source.service) for municipality \(d.municipality) (\(state)); the municipality must approve one before data is handed out")
+            throw ExtractError(.noAgreement, "no approved service agreement lets \(d.system) receive \(d.service) for municipality \(d.municipality) (\(state)); the municipality must approve one before data is handed out")
         }
         if date > today {
             throw ExtractError(.invalidDate, "\(date) is in the future (today is \(today)); extracts are produced as of today or earlier")
@@ -261,10 +275,13 @@ public final class ExtractRunner: Sendable {
         guard let epoch = CivilDate(iso: sources.epoch) else {
             throw ExtractError(.invalidDefinition, "sources.epoch '\(sources.epoch)' is not a date")
         }
-        let previous = try store.lastProducedDate(extract: d.name, before: date.description).flatMap { CivilDate(iso: $0) }
+        // An initial load stands outside the daily chain: its PRODDTOFORRIG is zeros.
+        let previous = d.kind == .initialLoad ? nil
+            : try store.lastProducedDate(extract: d.name, before: date.description).flatMap { CivilDate(iso: $0) }
         let template = try FileNameTemplate(d.fileNameTemplate)
-        let fileName = try template.render(.init(date: date, taskNumber: d.taskNumber, agreement: agreement.uuid, extract: d.name,
+        var fileName = try template.render(.init(date: date, taskNumber: d.taskNumber, agreement: agreement.uuid, extract: d.name,
                                              kind: d.kind.rawValue, municipality: d.municipality, compressed: d.gzipLevel != nil))
+        if d.kind == .initialLoad { fileName = Self.initialLoadName(fileName) }
 
         switch d.source {
         case .cpr:
@@ -282,16 +299,21 @@ public final class ExtractRunner: Sendable {
             do { population = try CPRPopulation(seed: sources.cprSeed, size: sources.cprPersons, epoch: epoch) } catch {
                 throw ExtractError(.invalidDefinition, error.message)
             }
-            let request = CPRExtractRequest(kind: d.kind == .status ? .status : .change, date: date, municipality: d.municipality,
+            let kind: CPRExtractKind = d.kind == .status || d.kind == .initialLoad ? .status : .change
+            let request = CPRExtractRequest(kind: kind, date: date, municipality: d.municipality,
                                             recordTypes: types.isEmpty ? CPRRecordType.personRecordTypes : types,
                                             taskNumber: d.taskNumber, previousProductionDate: previous)
+            // A subscription's file is the municipality's change (or, for an initial load,
+            // status) extract thinned to what its filters follow, read as the run starts.
+            let filter = d.kind == .subscription || d.kind == .initialLoad
+                ? Self.filter(try store.subscriptionFilters(agreement: agreement.uuid), municipality: d.municipality) : nil
             do { try CPRExtractWriter.validate(population: population, request: request) } catch let e as CPRStubError {
                 throw ExtractError(e.code == "unknown-municipality" ? .invalidDefinition : .invalidDate, e.message)
             }
             let totalWeight = CPRMunicipalities.all.reduce(0.0) { $0 + Double($1.weight) }
             let expected = d.kind == .status ? Int(Double(sources.cprPersons) * Double(municipality.weight) / totalWeight) : nil
             return Plan(agreement: agreement, fileName: fileName, expectedPersons: expected) { sink, progress in
-                let summary = try CPRExtractWriter.write(population: population, request: request, into: &sink) {
+                let summary = try CPRExtractWriter.write(population: population, request: request, filter: filter, into: &sink) {
                     progress($0.persons, $0.records)
                 }
                 return (summary.persons, summary.records)

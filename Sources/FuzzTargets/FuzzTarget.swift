@@ -16,6 +16,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case metadata
     /// A sender's `NAME.trigger` (`TriggerDocument`), and the receipt written about it.
     case trigger
+    /// A SOAP request to the CPR subscription service (`SOAPEnvelope.parse`).
+    case soapEnvelope = "soap-envelope"
 
     /// Runs one input; throws when a property does not hold. Never traps on its own.
     public func check(_ input: [UInt8]) throws(FuzzFailure) {
@@ -26,6 +28,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .durations: try DurationTarget.check(input)
         case .metadata: try MetadataTarget.check(input)
         case .trigger: try TriggerTarget.check(input)
+        case .soapEnvelope: try SOAPEnvelopeTarget.check(input)
         }
     }
 }

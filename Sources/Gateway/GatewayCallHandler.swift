@@ -26,6 +26,7 @@ struct GatewayCallHandler: Sendable {
     let breaches: BreachMonitor
     let connections: ConnectionIdentities
     let cpr: CPRService
+    let subscriptions: SubscriptionService
     let kle: KLEPlanCache
     let logger: Logger
 
@@ -51,7 +52,10 @@ struct GatewayCallHandler: Sendable {
     }
 
     /// Runs the checks shared by all operations; on success the call holds a concurrency slot.
-    func admit(_ op: GatewayOperation, _ request: Request, _ context: GatewayRequestContext) async -> (CallRecord, Result<AuthorisedCall, GatewayFault>) {
+    /// `contextFields`: the invocation context as a SOAP call carries it in its envelope,
+    /// by field; a field it does not carry is read from the headers.
+    func admit(_ op: GatewayOperation, _ request: Request, _ context: GatewayRequestContext,
+               contextFields: [InvocationContext.Field: String] = [:]) async -> (CallRecord, Result<AuthorisedCall, GatewayFault>) {
         var record = CallRecord(start: clock.now, at: clock.date, requestID: RequestID.next(), operation: op)
         if !settings.plainHTTP {
             guard let identity = await connections.identity(of: context) else {
@@ -67,6 +71,7 @@ struct GatewayCallHandler: Sendable {
             guard let i = Self.contextFieldIndex[header.name.canonicalName] else { continue }
             values[i] = values[i].map { $0 + ", " + header.value } ?? header.value
         }
+        for (field, value) in contextFields { values[field.rawValue] = value }
         let ctx: InvocationContext
         switch InvocationContext.parse({ (field: InvocationContext.Field) in values[field.rawValue] }) {
         case .failure(let fault): return (record, .failure(fault))
@@ -76,7 +81,10 @@ struct GatewayCallHandler: Sendable {
         switch directory.current().authorise(identity: record.identity, context: ctx, service: op.service, plainHTTP: settings.plainHTTP) {
         case .failure(let fault):
             return (record, .failure(fault))
-        case .success(let call):
+        case .success(var call):
+            call.requestID = record.requestID
+            call.onBehalfOfUser = ctx.onBehalfOfUser
+            call.callersCallID = ctx.callersServiceCallIdentifier
             record.authorised = call
             guard limiter.acquire(call.system.name) else {
                 return (record, .failure(GatewayFault(
@@ -91,9 +99,13 @@ struct GatewayCallHandler: Sendable {
     /// A call answered with one JSON document: `work` must finish within the class's limit.
     /// `work` runs on the calling task; work that blocks for longer than a few microseconds
     /// goes to the executor through `blocking(_:_:)`.
+    /// With `binding: .soap`, the body is the SOAP envelope `work` made, and a fault is a
+    /// SOAP fault with HTTP status 500 as SOAP 1.1 has it (the audit keeps the fault's own
+    /// status, so a refused SOAP call counts as refused).
     func respond(_ op: GatewayOperation, _ request: Request, _ context: GatewayRequestContext,
+                 binding: Binding = .json, contextFields: [InvocationContext.Field: String] = [:],
                  work: (AuthorisedCall, Deadline) async -> Result<[UInt8], GatewayFault>) async -> Response {
-        let (record, admitted) = await admit(op, request, context)
+        let (record, admitted) = await admit(op, request, context, contextFields: contextFields)
         let result: Result<[UInt8], GatewayFault>
         switch admitted {
         case .failure(let fault):
@@ -104,15 +116,23 @@ struct GatewayCallHandler: Sendable {
             limiter.release(call.system.name)
         }
         let status: Int
+        var httpStatus: Int
         let body: [UInt8]
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", Self.requestIDHeader: record.requestID]
+        var headers: HTTPFields = [.contentType: binding.contentType, Self.requestIDHeader: record.requestID]
         switch result {
         case .success(let bytes):
             status = 200
+            httpStatus = 200
             body = bytes
         case .failure(let fault):
             status = fault.status
-            body = fault.json(requestID: record.requestID)
+            httpStatus = fault.status
+            switch binding {
+            case .json: body = fault.json(requestID: record.requestID)
+            case .soap:
+                body = SOAPEnvelope.fault(fault, requestID: record.requestID)
+                httpStatus = 500
+            }
             if let after = fault.retryAfter { headers[Self.retryAfter] = String(after) }
         }
         let buffer = ByteBuffer(bytes: body)
@@ -120,14 +140,26 @@ struct GatewayCallHandler: Sendable {
         let breach = status == 504 || (record.authorised != nil && elapsed > targets.limit(op.serviceClass))
         audit(record, status: status, outcome: result.outcome, elapsed: elapsed, firstByte: nil,
               bytes: buffer.readableBytes, breach: breach ? "server" : nil)
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: buffer))
+        return Response(status: .init(code: httpStatus), headers: headers, body: .init(byteBuffer: buffer))
+    }
+
+    /// How a one-document answer is written: the gateway's JSON, or SOAP 1.1.
+    enum Binding {
+        case json, soap
+
+        var contentType: String {
+            switch self {
+            case .json: "application/json; charset=utf-8"
+            case .soap: "text/xml; charset=utf-8"
+            }
+        }
     }
 
     /// Work that scans or builds (a search through the register, a KLE subtree): run on the
     /// executor, never on the cooperative pool, and answered with the 504 fault at the
     /// deadline even when the executor has not got to it (or not finished) by then.
-    func blocking(_ deadline: Deadline, _ work: @escaping @Sendable () -> Result<[UInt8], GatewayFault>) async
-        -> Result<[UInt8], GatewayFault> {
+    func blocking<T: Sendable>(_ deadline: Deadline, _ work: @escaping @Sendable () -> Result<T, GatewayFault>) async
+        -> Result<T, GatewayFault> {
         await executor.run(before: deadline.end, on: clock, work) ?? .failure(.timeout(limit: deadline.limit))
     }
 

@@ -104,4 +104,9 @@ public struct AuthorisedCall: Sendable {
     public var municipality: Municipality
     public var agreement: ServiceAgreement
     public var service: PlatformService
+    /// The gateway's id of this call (`X-Request-Id`), set once the call is admitted.
+    public var requestID = ""
+    /// From the invocation context, for the audit of what the call changes.
+    public var onBehalfOfUser: String?
+    public var callersCallID: String?
 }

@@ -72,6 +72,7 @@ public struct GatewayServer: Sendable {
             limiter: ConcurrencyLimiter(limit: settings.maxConcurrentCallsPerSystem),
             auditor: auditor, breaches: breaches, connections: ConnectionIdentities(identities: IdentityCache()),
             cpr: CPRService(population: population),
+            subscriptions: SubscriptionService(store: store, population: population),
             kle: kle,
             logger: logger)
     }
@@ -87,6 +88,7 @@ public struct GatewayServer: Sendable {
         throws -> some ApplicationProtocol {
         let router = Router(context: GatewayRequestContext.self)
         GatewayRoutes.register(on: router, handler: handler)
+        SubscriptionRoutes.register(on: router, handler: handler)
         return Application(
             router: router, server: try serverBuilder(),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port),

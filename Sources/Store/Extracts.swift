@@ -12,6 +12,15 @@ public enum ExtractSource: String, Codable, Sendable, CaseIterable {
 /// Everyone in scope as of a date, or only what changed since the previous file.
 public enum ExtractKind: String, Codable, Sendable, CaseIterable {
     case status, change
+    /// A CPR subscription's daily change file: the change extract of the definition's
+    /// municipality thinned to the persons the subscription's filters follow (issue 16).
+    case subscription
+    /// A subscription's initial load: a status file of the persons it follows now. Never
+    /// configured; the run `NAME/initial-load` of a `subscription` definition is one.
+    case initialLoad = "initial-load"
+
+    /// The kinds an extract definition in the configuration may have.
+    public static let configurable: [ExtractKind] = [.status, .change, .subscription]
 }
 
 /// An extract definition: what to produce, for whom, and how the file looks.
@@ -45,6 +54,16 @@ public struct ExtractDefinition: Codable, Sendable, Equatable, FetchableRecord, 
         self.fileNameTemplate = fileNameTemplate
         self.taskNumber = taskNumber
     }
+
+    /// The service an agreement must name for this definition: a subscription's is
+    /// `cpr-subscription`, whose filters the agreement holds.
+    public var service: String {
+        kind == .subscription || kind == .initialLoad ? "cpr-subscription" : source.service
+    }
+
+    /// The suffix that names a subscription's initial load as a run of its own: its runs
+    /// are queued, claimed and listed like any other, apart from the daily chain.
+    public static let initialLoadSuffix = "/initial-load"
 
     enum CodingKeys: String, CodingKey {
         case name, source, kind, system, municipality
@@ -187,8 +206,19 @@ public struct ExtractRun: Codable, Sendable, Equatable, FetchableRecord, Mutable
 }
 
 extension Store {
+    /// The definition named `name`; `SUB/initial-load` is the initial load of subscription
+    /// definition `SUB` (kind `initial-load`, under that name).
     public func extractDefinition(named name: String) throws -> ExtractDefinition? {
-        try read("reading extract \(name)") { db in try ExtractDefinition.fetchOne(db, key: name) }
+        try read("reading extract \(name)") { db in
+            if name.hasSuffix(ExtractDefinition.initialLoadSuffix) {
+                let base = String(name.dropLast(ExtractDefinition.initialLoadSuffix.count))
+                guard var d = try ExtractDefinition.fetchOne(db, key: base), d.kind == .subscription else { return nil }
+                d.name = name
+                d.kind = .initialLoad
+                return d
+            }
+            return try ExtractDefinition.fetchOne(db, key: name)
+        }
     }
 
     public func sourceSettings() throws -> SourceSettings {

@@ -64,8 +64,14 @@ public struct GatewayOperation: Sendable {
     public static let kleSubtree = GatewayOperation("kle.subtree", service: "kle-lookup", .medium)
     public static let klePlan = GatewayOperation("kle.plan", service: "kle-plan", .large)
 
+    /// Adding or removing one subscription filter (REST or SOAP).
+    public static let subscriptionChange = GatewayOperation("cpr.subscription.change", service: "cpr-subscription", .simple)
+    /// `GetAllFilters`, a page at a time.
+    public static let subscriptionFilters = GatewayOperation("cpr.subscription.filters", service: "cpr-subscription", .medium)
+
     /// Every operation, for reports that name them.
-    public static let all = [cprPerson, cprSearch, cprPopulation, kleNode, kleSubtree, klePlan]
+    public static let all = [cprPerson, cprSearch, cprPopulation, kleNode, kleSubtree, klePlan,
+                             subscriptionChange, subscriptionFilters]
 
     public static func named(_ name: String) -> GatewayOperation? { all.first { $0.name == name } }
 }

@@ -124,6 +124,7 @@ enum Migrations {
         registerAdministration(&m)
         registerChangeKinds(&m)
         registerConsole(&m)
+        registerSubscriptions(&m)
         return m
     }
 }

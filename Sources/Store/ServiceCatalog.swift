@@ -16,6 +16,8 @@ public enum ServiceCatalog {
         PlatformService(key: "kle-lookup", uuid: "e2d4f6a8-1b3c-4d5e-8f70-a1b2c3d4e5f6", title: "KLE lookup"),
         PlatformService(key: "cpr-population", uuid: "5d8c3b1a-96e4-4f27-b0a3-7c2e9d14f865", title: "CPR: the municipality's whole population as a stream"),
         PlatformService(key: "kle-plan", uuid: "9a7b2e64-0c1d-4e85-a3f6-d1e2b48c7f90", title: "KLE: the whole emneplan as XML"),
+        PlatformService(key: "cpr-subscription", uuid: "8c2f4a6e-1d3b-4e5f-9a7c-0b2d4f6a8c1e",
+                        title: "CPR subscription (CPR Abonnement): follow PNRs, a municipality or change codes; a daily change file"),
         PlatformService(key: "file-transfer", uuid: "3e6b9f2a-7c41-4d58-b0e3-5a8c1d2f4e67",
                         title: "SFTP file transfer between systems (the agreement names the sender and the data type, InfRef)"),
     ]

@@ -255,7 +255,10 @@ struct SnapshotReader {
                                                 "compression", "gzip_level", "file_name", "task_number", "schedule"]) else { return nil }
         let name = required(map, "name", in: value)?.name()
         let source = required(map, "source", in: value)?.oneOf(ExtractSource.allCases.map(\.rawValue)).flatMap(ExtractSource.init(rawValue:))
-        let kind = required(map, "kind", in: value)?.oneOf(ExtractKind.allCases.map(\.rawValue)).flatMap(ExtractKind.init(rawValue:))
+        let kind = required(map, "kind", in: value)?.oneOf(ExtractKind.configurable.map(\.rawValue)).flatMap(ExtractKind.init(rawValue:))
+        if kind == .subscription, source == .kle {
+            map["kind"]?.report("a subscription follows CPR persons; give source: cpr")
+        }
         let system = required(map, "system", in: value)?.string()
         if let system, !known.systems.contains(system) {
             map["system"]?.report("no system named '\(system.displaySafe(limit: 40))' in the systems section")

@@ -13,7 +13,7 @@ import Glibc
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmark hooks used by make bench-*.", shouldDisplay: false,
-        subcommands: [Extract.self, BenchMonitor.self, GatewayBench.self])
+        subcommands: [Extract.self, BenchMonitor.self, GatewayBench.self, BenchSubscriptionSetup.self, BenchSubscriptionDay.self])
 
     struct Extract: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Produce one CPR status extract into a directory; print a JSON line.")

@@ -97,7 +97,7 @@ struct DemoCommand: ParsableCommand {
         print((try? String(contentsOfFile: "\(inbox)/\(name).metadata", encoding: .utf8)) ?? "")
 
         try DemoAgreements.endPrevious(store: store)
-        if let refused = definitions.first(where: { d in (try? store.approvedAgreement(system: d.system, municipality: d.municipality, service: d.source.service)) == nil }) {
+        if let refused = definitions.first(where: { d in (try? store.approvedAgreement(system: d.system, municipality: d.municipality, service: d.service)) == nil }) {
             step("Extract \(refused.name) without an approved agreement")
             do {
                 try runner.run(refused.name, trigger: .manual, actor: "demo", rerun: true)

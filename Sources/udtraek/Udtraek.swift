@@ -13,7 +13,7 @@ struct Udtraek: AsyncParsableCommand {
             ConfigCommand.self, SystemsCommand.self, DeliverCommand.self, DeliveriesCommand.self,
             OutboxCommand.self, ExtractCommand.self, RunsCommand.self, ServeCommand.self, ScheduleCommand.self, BenchCommand.self, KeysCommand.self, AuditCommand.self, DemoCommand.self,
             AlarmsCommand.self, PickupsCommand.self, MonitorCommand.self, ChangeCommand.self, GatewayCommand.self, TransfersCommand.self,
-            OrganisationsCommand.self, UsersCommand.self, AgreementsCommand.self, UsageCommand.self,
+            OrganisationsCommand.self, UsersCommand.self, AgreementsCommand.self, UsageCommand.self, SubscriptionsCommand.self,
         ])
 }
 

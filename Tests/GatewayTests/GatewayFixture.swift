@@ -120,6 +120,7 @@ final class GatewayFixture: Sendable {
     static let kleAgreement = "4f5a6b7c-8d9e-4fa0-b1c2-d3e4f5a6b7c8"
     static let esdhCPRAgreement = "5a6b7c8d-9e0f-4a1b-82c3-d4e5f6a7b8c9"
     static let esdhKLEPlanAgreement = "6b7c8d9e-0f1a-4b2c-93d4-e5f6a7b8c9d0"
+    static let subscriptionAgreement = "7c8d9e0f-1a2b-4c3d-a4e5-f6a7b8c9d0e1"
     static let today = CivilDate(year: 2026, month: 11, day: 23)!
     /// Noon in Copenhagen on `today`: the manual clock's start.
     static let noon = Date(timeIntervalSince1970: 1_795_431_600)  // 2026-11-23T11:00:00Z
@@ -160,6 +161,7 @@ final class GatewayFixture: Sendable {
           - { uuid: \(terminatedAgreement), system: sag-kbh, municipality: "0101", service: kle-plan, state: terminated }
           - { uuid: \(esdhCPRAgreement), system: esdh-aarhus, municipality: "0751", service: cpr-lookup, state: approved }
           - { uuid: \(esdhKLEPlanAgreement), system: esdh-aarhus, municipality: "0751", service: kle-plan, state: approved }
+          - { uuid: \(subscriptionAgreement), system: sag-kbh, municipality: "0101", service: cpr-subscription, state: approved }
         gateway:
           listen: { host: 127.0.0.1, port: \(port) }
           tls: { certificate: \(certs)/server.pem, private_key: \(certs)/server.key, client_ca: \(certs)/ca.pem }
