@@ -15,8 +15,13 @@ public struct CPRExtractCursor {
     let scope: UInt8?
     /// The change window is (from, day]; states are compared at its two ends.
     let from: Int
+    let filter: CPRSubscriptionFilter?
+    /// The blocks to visit, ascending, or nil for every block: a change extract visits only
+    /// the blocks the change-day index names, a status extract filtered to PNRs only theirs.
+    let visit: [Int]?
     var state = CPRBlockState()
     var before = CPRBlockState()
+    /// Position in `visit` (or the block itself when every block is visited).
     var nextBlock = 0
     var persons = 0
     var nextProgress = 4096
@@ -24,9 +29,16 @@ public struct CPRExtractCursor {
     var endCount: Int?
 
     /// Validates the request (see `CPRExtractWriter.validate`) and writes the 000 start
-    /// record into the first chunk.
-    public init(population: CPRPopulation, request: CPRExtractRequest) throws {
+    /// record into the first chunk. With a `filter` (a subscription, see
+    /// `CPRSubscriptionFilter`) the request must name a municipality; nil writes the
+    /// municipality's (or the country's) whole extract.
+    public init(population: CPRPopulation, request: CPRExtractRequest, filter: CPRSubscriptionFilter? = nil) throws {
         try CPRExtractWriter.validate(population: population, request: request)
+        if filter != nil && request.municipality == nil {
+            throw CPRStubError(code: "filter-without-municipality",
+                               message: "a subscription filter narrows one municipality's extract, and the request names none; give the subscribing municipality's four-digit code")
+        }
+        self.filter = filter
         self.population = population
         self.request = request
         out = CPRRecordBuffer(capacity: CPRExtractWriter.chunkSize + 128 * 1024)
@@ -35,6 +47,16 @@ public struct CPRExtractCursor {
         scope = request.municipality.flatMap(CPRMunicipalities.indexByCode).map { UInt8($0) }
         let prev = request.previousProductionDate ?? DanishHolidays().previousBusinessDay(before: request.date)
         from = max(prev.daysSinceEpoch, population.epochDay - 1)
+        switch request.kind {
+        case .change:
+            visit = population.changedBlockList(after: from, through: day)
+        case .status:
+            if let filter, !filter.wholeMunicipality {
+                visit = population.blocks(ofPNRs: filter.pnrs)
+            } else {
+                visit = nil
+            }
+        }
 
         // 000 start
         let p = out.begin(.start)
@@ -60,25 +82,27 @@ public struct CPRExtractCursor {
     public mutating func next<S: ByteSink>(into sink: inout S,
                                            progress: ((CPRExtractSummary) -> Void)? = nil) throws -> Bool {
         guard endCount == nil else { return false }
-        while nextBlock < population.blockCount {
-            let b = nextBlock
+        let end = visit?.count ?? population.blockCount
+        while nextBlock < end {
+            let b = visit?[nextBlock] ?? nextBlock
             nextBlock += 1
             switch request.kind {
             case .status:
                 population.computeBlock(b, on: day, into: &state, notesAfter: nil)
                 for i in state.members.indices where state.members[i].present {
                     if let s = scope, state.members[i].address.municipality != s { continue }
+                    if let filter, !filter.wholeMunicipality, !filter.pnrs.contains(state.members[i].pnr) { continue }
                     renderer.render(state, i, before: nil, day: day)
                     persons += 1
                 }
             case .change:
-                guard population.blockChanges(b, after: from, through: day) else { continue }
                 population.computeBlock(b, on: from, into: &before, notesAfter: nil)
                 population.computeBlock(b, on: day, into: &state, notesAfter: from)
                 for i in state.members.indices where state.members[i].present {
                     let was = before.members[i]
                     if let s = scope, state.members[i].address.municipality != s,
                        !(was.present && was.address.municipality == s) { continue }
+                    if let filter, !wanted(i, by: filter) { continue }
                     if was.present && population.makePerson(before, i) == population.makePerson(state, i) { continue }
                     renderer.render(state, i, before: before, day: day)
                     persons += 1
@@ -99,5 +123,11 @@ public struct CPRExtractCursor {
         endCount = records
         try out.flush(into: &sink)
         return true
+    }
+
+    /// Whether member `i` of the computed change block is one the subscription wants.
+    func wanted(_ i: Int, by filter: CPRSubscriptionFilter) -> Bool {
+        if filter.wholeMunicipality || filter.pnrs.contains(state.members[i].pnr) { return true }
+        return state.notes.contains { Int($0.member) == i && filter.eventCodes.contains($0.code) }
     }
 }

@@ -54,12 +54,14 @@ public enum CPRExtractWriter {
     /// Validates the request (see `validate`), then streams the extract into `sink` in
     /// chunks of about 256 KiB from one reused buffer, so memory stays flat for a national
     /// extract (`CPRExtractCursor` run to the end). `progress` is called every 4096 persons
-    /// with the counts so far.
+    /// with the counts so far. A `filter` narrows a municipality's extract to a
+    /// subscription's persons (`CPRSubscriptionFilter`).
     @discardableResult
     public static func write<S: ByteSink>(population: CPRPopulation, request: CPRExtractRequest,
+                                          filter: CPRSubscriptionFilter? = nil,
                                           into sink: inout S,
                                           progress: ((CPRExtractSummary) -> Void)? = nil) throws -> CPRExtractSummary {
-        var cursor = try CPRExtractCursor(population: population, request: request)
+        var cursor = try CPRExtractCursor(population: population, request: request, filter: filter)
         while try cursor.next(into: &sink, progress: progress) {}
         let summary = cursor.summary
         progress?(summary)

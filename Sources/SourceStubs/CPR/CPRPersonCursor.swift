@@ -14,6 +14,13 @@ public struct CPRPersonCursor: Sendable {
     var nextBlock = 0
     var member = 0
     var finished: Bool
+    /// For a municipality's walk, the search table when one is already built (see
+    /// `CPRSearchTable`): blocks with nobody of the municipality on its day are skipped
+    /// without computing them, except `delta`, the blocks that changed between its day and
+    /// this walk's (ascending; `nextDelta` is the next one ahead).
+    let table: CPRSearchTable?
+    let delta: [Int]
+    var nextDelta = 0
 
     public init(population: CPRPopulation, on date: CivilDate, municipality: String? = nil) {
         self.population = population
@@ -21,6 +28,9 @@ public struct CPRPersonCursor: Sendable {
         scope = municipality.flatMap(CPRMunicipalities.indexByCode).map { UInt8($0) }
         // Nobody before the epoch, and nobody in a municipality code that does not exist.
         finished = date < population.epoch || (municipality != nil && scope == nil)
+        let snapshot = scope != nil && !finished ? population.existingSearchSnapshot(on: day) : nil
+        table = snapshot?.table
+        delta = snapshot?.delta ?? []
     }
 
     /// The next person, or nil when the walk is done.
@@ -36,6 +46,16 @@ public struct CPRPersonCursor: Sendable {
             guard nextBlock < population.blockCount else {
                 finished = true
                 break
+            }
+            if let table, let s = scope {
+                while nextDelta < delta.count && delta[nextDelta] < nextBlock { nextDelta += 1 }
+                let changed = nextDelta < delta.count && delta[nextDelta] == nextBlock
+                if !changed && !table.blockHas(nextBlock, municipality: s, population) {
+                    nextBlock += 1
+                    state.members.removeAll(keepingCapacity: true)
+                    member = 0
+                    continue
+                }
             }
             population.computeBlock(nextBlock, on: day, into: &state, notesAfter: nil)
             nextBlock += 1

@@ -34,6 +34,9 @@ public struct CPRPopulation: Sendable {
     let roadCount: [Int]
     /// Mean calendar days between two events of one block.
     let meanEventGap: Double = 480
+    /// The change-day index and search table, shared by every population with the same
+    /// seed, size and epoch, built on first use (`CPRPopulationIndexes`).
+    let indexes: CPRPopulationIndexes
 
     /// The largest population: 10 million, about twice Denmark's.
     public static let maximumSize = 10_000_000
@@ -97,6 +100,7 @@ public struct CPRPopulation: Sendable {
         }
         self.nextBusiness = table
         self.roadCount = CPRMunicipalities.all.map { min(CPRNames.roads.count, 30 + $0.weight * 2) }
+        self.indexes = CPRIndexCache.shared.indexes(for: .init(seed: seed, size: size, epochDay: epochDay))
     }
 
     /// Number of person slots, including reserved birth slots; valid indexes are `0..<slotCount`.
