@@ -13,16 +13,16 @@ struct CPRChangeIndexTests {
 
     static func day(_ iso: String) -> CivilDate { CivilDate(iso: iso) ?? CivilDate(daysSinceEpoch: 0) }
 
-    /// Windows of 0 to 40 days starting on every day of some weeks (weekends, Easter 2026,
+    /// Windows of 0 to 40 days starting on every day of some 12-day stretches (weekends, Easter 2026,
     /// Christmas and the new year, the epoch), against the walk of every block.
     @Test func changedBlocksEqualsTheWalkOverManyWindows() throws {
-        let pop = try CPRPopulation(seed: 71, size: 8_000)
+        let pop = try CPRPopulation(seed: 71, size: 4_000)
         let starts = [Self.day("2019-12-25"), Self.day("2026-02-27"), Self.day("2026-03-27"), Self.day("2026-12-19")]
         var windows = 0
         for start in starts {
-            for offset in stride(from: 0, to: 16, by: 1) {
+            for offset in 0..<12 {
                 let from = start.adding(days: offset)
-                for length in [0, 1, 2, 3, 4, 7, 12, 40] {
+                for length in [0, 1, 2, 4, 7, 40] {
                     let to = from.adding(days: length)
                     let got = pop.changedBlocks(after: from, through: to)
                     #expect(got == Self.walk(pop, from.daysSinceEpoch, to.daysSinceEpoch), "(\(from), \(to)]")
@@ -30,7 +30,7 @@ struct CPRChangeIndexTests {
                 }
             }
         }
-        #expect(windows == 512)
+        #expect(windows == 288)
         // Reversed and empty windows hold nothing; a span longer than any index is walked.
         #expect(pop.changedBlocks(after: Self.day("2026-03-10"), through: Self.day("2026-03-02")).isEmpty)
         #expect(pop.changedBlocks(after: Self.day("2018-01-01"), through: Self.day("2019-12-31")).isEmpty)

@@ -6,7 +6,7 @@ import Testing
 /// the persons it wants, each with exactly the records the unfiltered extract has.
 @Suite("CPR subscription filter")
 struct CPRSubscriptionFilterTests {
-    let pop = try! CPRPopulation(seed: 20_260_303, size: 12_000)  // a valid constant
+    let pop = try! CPRPopulation(seed: 20_260_303, size: 8_000)  // a valid constant
 
     static func day(_ iso: String) -> CivilDate { CivilDate(iso: iso) ?? CivilDate(daysSinceEpoch: 0) }
 
