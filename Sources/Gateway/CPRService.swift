@@ -28,53 +28,38 @@ public struct CPRService: Sendable {
 
     /// Persons of the municipality whose name contains the query's `name` and whose road
     /// name contains its `road` (case-insensitive; either may be nil, not both), in register
-    /// order, one page. Scans the register (seconds of CPU for a large one): run it on the
-    /// executor; it checks `deadline` as it goes and gives up with the 504 fault when it passes.
+    /// order, one page. Answered from the population's search table (`CPRPopulation.search`),
+    /// milliseconds once it is built; building it computes the whole register (seconds for a
+    /// large one), so run this on the executor: it checks `deadline` as it goes and gives up
+    /// with the 504 fault when it passes.
     public func search(_ query: SearchQuery, municipality: String, on date: CivilDate,
                        deadline: Deadline) throws(GatewayFault) -> [UInt8] {
-        let nameNeedle = query.name?.lowercased()
-        let roadNeedle = query.road?.lowercased()
         let page = query.page
         let skip = page.skip
         let pageSize = page.size
-        var matched = 0
+        let found = try population.search(municipality: municipality, name: query.name, road: query.road, on: date,
+                                          skip: skip, limit: pageSize,
+                                          checkDeadline: { () throws(GatewayFault) in try deadline.check() })
         var w = JSONWriter()
         w.beginObject()
         w.field("page", page.number)
         w.field("pageSize", pageSize)
         w.key("persons")
         w.beginArray()
-        var seen = 0
-        do {
-            try population.forEachPerson(on: date, municipality: municipality) { p throws(GatewayFault) in
-                seen += 1
-                if seen & 255 == 0 { try deadline.check() }
-                if let roadNeedle, !p.address.roadName.lowercased().contains(roadNeedle) { return }
-                if let nameNeedle {
-                    let full = [p.firstName, p.middleName ?? "", p.lastName].joined(separator: " ").lowercased()
-                    if !full.contains(nameNeedle) { return }
-                }
-                matched += 1
-                if matched > skip && matched <= skip + pageSize {
-                    w.beginObject()
-                    w.field("pnr", p.pnr)
-                    w.field("firstName", p.firstName)
-                    w.field("middleName", p.middleName)
-                    w.field("lastName", p.lastName)
-                    w.field("status", p.status)
-                    w.key("address")
-                    Self.render(p.address, into: &w)
-                    w.endObject()
-                }
-            }
-        } catch let fault as GatewayFault {
-            throw fault
-        } catch {
-            throw GatewayFault(status: 500, code: "source-failed", message: "the CPR source failed: \(error)")
+        for p in found.persons {
+            w.beginObject()
+            w.field("pnr", p.pnr)
+            w.field("firstName", p.firstName)
+            w.field("middleName", p.middleName)
+            w.field("lastName", p.lastName)
+            w.field("status", p.status)
+            w.key("address")
+            Self.render(p.address, into: &w)
+            w.endObject()
         }
         w.endArray()
-        w.field("total", matched)
-        w.field("hasMore", matched > skip + pageSize)
+        w.field("total", found.total)
+        w.field("hasMore", found.total > skip + pageSize)
         w.endObject()
         return w.bytes
     }

@@ -60,6 +60,7 @@ extension CPRPopulation {
     }
 
     func changedBlockList(after from: Int, through to: Int) -> [Int] {
+        guard from < to else { return [] }
         // Nothing happens before the epoch: the first events are on its day or later.
         let lo = max(from + 1, epochDay)
         let hi = to

@@ -5,7 +5,8 @@ import BusinessCalendar
 /// sink and returns, keeping where it was (the next block, the record count for the 999
 /// trailer) for the next call. `CPRExtractWriter.write` is this cursor run to the end, so
 /// a stream paced by a slow reader (the gateway's population stream) is byte for byte the
-/// extract file, without a thread waiting on the reader in between.
+/// extract file, without a thread waiting on the reader in between. A change extract
+/// visits only the day's changed blocks (`changedBlocks`), not the whole register.
 public struct CPRExtractCursor {
     let population: CPRPopulation
     let request: CPRExtractRequest

@@ -62,7 +62,7 @@ public struct CPRExtractSummary: Sendable, Equatable {
 /// is wrong and what to do, for people.
 public struct CPRStubError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Stable identifiers: `unknown-municipality`, `not-business-day`, `before-epoch`,
-    /// `bad-task-number`, `bad-previous-date`, `no-record-types`.
+    /// `bad-task-number`, `bad-previous-date`, `no-record-types`, `filter-without-municipality`.
     public var code: String
     public var message: String
 

@@ -4,7 +4,8 @@ import BusinessCalendar
 /// one municipality, in slot order, handed out one at a time: a walk of the register that
 /// can stop after any person and resume later, which a stream paced by its reader needs
 /// (the gateway's NDJSON population produces one chunk per call and returns). Each block
-/// is computed once, four times cheaper than `person(index:on:)` per slot.
+/// is computed once, four times cheaper than `person(index:on:)` per slot; for one
+/// municipality, blocks the search table shows to have nobody there are not computed.
 public struct CPRPersonCursor: Sendable {
     let population: CPRPopulation
     let day: Int

@@ -2,8 +2,8 @@ import BusinessCalendar
 
 extension CPRPopulation {
     /// Every person registered on `date` (the status extract's scope), optionally only those
-    /// whose address is in `municipality`, in slot order (see `CPRPersonCursor`): the
-    /// gateway's search walks the whole register with it.
+    /// whose address is in `municipality`, in walk order (see `CPRPersonCursor`). Searching
+    /// by name or road is `search`, which answers the same from the search table.
     public func forEachPerson(on date: CivilDate, municipality: String? = nil,
                               _ body: (CPRPerson) throws -> Void) rethrows {
         var cursor = CPRPersonCursor(population: self, on: date, municipality: municipality)

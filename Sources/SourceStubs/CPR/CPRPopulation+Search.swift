@@ -129,10 +129,18 @@ struct CPRSearchMatcher {
     let first: [Bool]
     let middle: [Bool]
     let last: [Bool]
-    /// Per word of a needle with spaces: its (first, middle, last) tables.
-    let words: [(first: [Bool], middle: [Bool], last: [Bool])]
+    /// Per word of a needle with spaces, its first, middle and last name tables, 256
+    /// entries per word back to back.
+    let wordFirst: [Bool]
+    let wordMiddle: [Bool]
+    let wordLast: [Bool]
+    let wordCount: Int
     let spaced: Bool
-    var known: [UInt32: Bool] = [:]
+    let middleCodes: Int
+    let lastCodes: Int
+    /// For a needle with spaces, per (first, middle, last) combination: 0 not yet known,
+    /// 1 matches, 2 does not (800 kB, made only for such needles).
+    var known: [UInt8] = []
 
     init(name: String?, road: String?) {
         let v = CPRSearchVocabulary.shared
@@ -150,7 +158,14 @@ struct CPRSearchMatcher {
         middle = table(v.middle, n, none: true)
         last = table(v.last, n)
         spaced = n.contains(" ")
-        words = spaced ? n.split(separator: " ").map { (table(v.first, $0), table(v.middle, $0, none: true), table(v.last, $0)) } : []
+        let words = spaced ? n.split(separator: " ") : []
+        wordFirst = words.flatMap { table(v.first, $0) }
+        wordMiddle = words.flatMap { table(v.middle, $0, none: true) }
+        wordLast = words.flatMap { table(v.last, $0) }
+        wordCount = words.count
+        middleCodes = v.middle.count + 1
+        lastCodes = v.last.count
+        if spaced { known = [UInt8](repeating: 0, count: v.first.count * middleCodes * lastCodes) }
     }
 
     mutating func matches(_ packed: UInt32) -> Bool {
@@ -158,13 +173,17 @@ struct CPRSearchMatcher {
         guard let name else { return true }
         let f = Int(packed >> 8 & 0xFF), m = Int(packed >> 16 & 0xFF), l = Int(packed >> 24)
         guard spaced else { return first[f] || middle[m] || last[l] }
-        for w in words where !(w.first[f] || w.middle[m] || w.last[l]) { return false }
-        let key = packed >> 8
-        if let k = known[key] { return k }
+        for w in 0..<wordCount where !(wordFirst[w << 8 + f] || wordMiddle[w << 8 + m] || wordLast[w << 8 + l]) {
+            return false
+        }
+        let none = m == Int(CPRSearchTable.noMiddle)
+        let key = (f * middleCodes + (none ? middleCodes - 1 : m)) * lastCodes + l
+        guard key < known.count else { return false }
+        if known[key] != 0 { return known[key] == 1 }
         let v = CPRSearchVocabulary.shared
-        let full = v.first[f] + " " + (m == Int(CPRSearchTable.noMiddle) ? "" : v.middle[m]) + " " + v.last[l]
+        let full = v.first[f] + " " + (none ? "" : v.middle[m]) + " " + v.last[l]
         let found = full.contains(name)
-        known[key] = found
+        known[key] = found ? 1 : 2
         return found
     }
 }

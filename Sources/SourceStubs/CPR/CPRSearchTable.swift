@@ -49,11 +49,12 @@ final class CPRSearchTable: Sendable {
 }
 
 extension CPRPopulation {
-    /// Where block `b`'s members start in walk order: four per earlier block plus the
-    /// earlier blocks' birth slots (blocks `9k/4` for birth slots k, see `birthSlot`).
+    /// Where block `b`'s members start in walk order: four per earlier block (fewer in a
+    /// partial last block) plus the earlier blocks' birth slots (blocks `9k/4` for birth
+    /// slots k, see `birthSlot`); `walkStart(ofBlock: blockCount)` is `slotCount`.
     @inline(__always)
     func walkStart(ofBlock b: Int) -> Int {
-        4 * b + min(codec.birthSlots, (4 * b + 8) / 9)
+        min(4 * b, baseCount) + min(codec.birthSlots, (4 * b + 8) / 9)
     }
 
     /// Writes block `b` as of `day` into the table's buffers.
