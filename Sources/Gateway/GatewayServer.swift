@@ -28,6 +28,7 @@ public struct GatewayServer: Sendable {
     public let day: CopenhagenDay
     let directory: DirectoryCache
     let kle: KLEPlanCache
+    let searchWarmer: CPRSearchWarmer
     let handler: GatewayCallHandler
     let logger: Logger
 
@@ -66,6 +67,7 @@ public struct GatewayServer: Sendable {
                                    executor: executor, logger: logger)
         kle = KLEPlanCache(plan: KLEPlan(seed: snapshot.sources.kleSeed, epoch: epoch), today: day, executor: executor, logger: logger)
         let population = try CPRPopulation(seed: snapshot.sources.cprSeed, size: snapshot.sources.cprPersons, epoch: epoch)
+        searchWarmer = CPRSearchWarmer(population: population, today: day, executor: executor, logger: logger)
         handler = GatewayCallHandler(
             settings: settings, targets: targets, clock: clock, executor: executor, day: day,
             directory: directory,
@@ -93,7 +95,7 @@ public struct GatewayServer: Sendable {
             router: router, server: try serverBuilder(),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port),
                                                     serverName: "udtraek-gateway"),
-            services: [auditor, directory, kle],
+            services: [auditor, directory, kle, searchWarmer],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
     }

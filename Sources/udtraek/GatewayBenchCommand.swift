@@ -121,6 +121,27 @@ struct GatewayLoad {
                      ratios.map { String(format: "%.2f", $0) }.joined(separator: " ")))
         print(String(format: "ratio gateway/bare of the same shape: %.2f (median of %d rounds)", median(shapedRatios), rounds))
 
+        // Searches (medium class, 1.5 s): each asked five times on one connection, after one
+        // warm-up call that may build the register's search table (timed and shown apart).
+        let searches = ["/cpr/persons?name=Karla&pageSize=5", "/cpr/persons?road=a&pageSize=5&page=2",
+                        "/cpr/persons?name=Zzzzqx&pageSize=5", "/cpr/persons?name=Anne%20Hansen&pageSize=20",
+                        "/cpr/persons?name=sen&road=vej&pageSize=100&page=3"]
+        let warm = try await LoadRun.run(port: port, context: context, connections: 1, seconds: 0, headers: headers,
+                                         paths: [searches[0]], once: true)
+        print(String(format: "search warm-up (first search of the day): %.0f ms%@", warm.percentile(0.5),
+                     warm.errors > 0 ? " (answered with an error)" : ""))
+        var searchResults: [(String, LoadRun)] = []
+        for path in searches {
+            var r = LoadRun()
+            for _ in 0..<5 {
+                r.add(try await LoadRun.run(port: port, context: context, connections: 1, seconds: 0, headers: headers,
+                                            paths: [path], once: true))
+            }
+            searchResults.append((path, r))
+            print(String(format: "search %-52@ p50 %7.1f ms  max %7.1f ms  errors %d", path as NSString, r.percentile(0.5),
+                         Double(r.latencies.max() ?? 0) / 1e6, r.errors))
+        }
+
         // Large responses, each streamed three times on one connection: MB/s over all three.
         var large: [(String, Double)] = []
         headers.replaceOrAdd(name: "ServiceAgreementUUID", value: population)
@@ -152,6 +173,13 @@ struct GatewayLoad {
         print(String(format: "  p99 < 10 ms: %.2f ms, %@", ours.percentile(0.99), verdict(ours.percentile(0.99) < 10)))
         print(String(format: "  >= half the bare baseline: %.2f, %@", ratio, verdict(ratio >= 0.5)))
         print(String(format: "  errors: %d, %@", ours.errors, verdict(ours.errors == 0)))
+        print(String(format: "  lookups in their class (simple, 1.0 s): max %.1f ms, %@", Double(ours.latencies.max() ?? 0) / 1e6,
+                     verdict((ours.latencies.max() ?? 0) < 1_000_000_000)))
+        for (path, r) in searchResults {
+            let max = Double(r.latencies.max() ?? 0) / 1e6
+            print(String(format: "  search in its class (medium, 1.5 s): %@ max %.1f ms, %@", path, max,
+                         verdict(max < 1500 && r.errors == 0)))
+        }
         for (label, rate) in large {
             print(String(format: "  %@ >= 100 MB/s: %.1f MB/s, %@", label, rate, verdict(rate >= 100)))
         }

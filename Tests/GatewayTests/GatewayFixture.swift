@@ -124,8 +124,8 @@ final class GatewayFixture: Sendable {
     static let today = CivilDate(year: 2026, month: 11, day: 23)!
     /// Noon in Copenhagen on `today`: the manual clock's start.
     static let noon = Date(timeIntervalSince1970: 1_795_431_600)  // 2026-11-23T11:00:00Z
-    /// The housekeeping services that sleep on the clock: audit, directory, KLE plan.
-    static let housekeepers = 3
+    /// The housekeeping services that sleep on the clock: audit, directory, KLE plan, CPR search table.
+    static let housekeepers = 4
 
     let directory: String
     let certs: String
