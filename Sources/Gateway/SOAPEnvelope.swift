@@ -77,26 +77,24 @@ public enum SOAPEnvelope {
 
     /// A request envelope as a client writes one (the tests' and the fuzzer's round trip).
     public static func request(_ operation: String, _ elements: [(String, [String])]) -> [UInt8] {
-        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<soap:Envelope xmlns:soap=\"\(envelopeNamespace)\"><soap:Body>"
-        out += "<ns:\(operation) xmlns:ns=\"\(serviceNamespace)\">"
-        for (name, texts) in elements {
-            for t in texts { out += "<ns:\(name)>\(escape(t))</ns:\(name)>" }
-        }
-        out += "</ns:\(operation)></soap:Body></soap:Envelope>\n"
-        return Array(out.utf8)
+        envelope(operation, elements)
     }
 
     /// `<soap:Envelope><soap:Body><ns:{operation}Response>...</ns:{operation}Response></soap:Body></soap:Envelope>`
     /// with `elements` as the answer's children, in order; text is escaped.
     public static func response(_ operation: String, _ elements: [(String, [String])]) -> [UInt8] {
+        envelope(operation + "Response", elements)
+    }
+
+    /// One body element in the service's namespace with `elements` as its children.
+    static func envelope(_ element: String, _ elements: [(String, [String])]) -> [UInt8] {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         out += "<soap:Envelope xmlns:soap=\"\(envelopeNamespace)\"><soap:Body>"
-        out += "<ns:\(operation)Response xmlns:ns=\"\(serviceNamespace)\">"
+        out += "<ns:\(element) xmlns:ns=\"\(serviceNamespace)\">"
         for (name, texts) in elements {
             for t in texts { out += "<ns:\(name)>\(escape(t))</ns:\(name)>" }
         }
-        out += "</ns:\(operation)Response></soap:Body></soap:Envelope>\n"
+        out += "</ns:\(element)></soap:Body></soap:Envelope>\n"
         return Array(out.utf8)
     }
 
