@@ -22,13 +22,17 @@ subs=$(cat "$work/subs.json")
 start=$(date +%s.%N)
 /usr/bin/time -f "%M" -o "$work/change.rss" $BIN extract run kbh-aendringer --date "$day" --state "$work/state" --config "$work/state/udtraek.yaml" --no-deliver --rerun >/dev/null 2>"$work/change.err" || { cat "$work/change.err"; exit 1; }
 end=$(date +%s.%N)
-python3 - "$subs" "$start" "$end" "$(cat "$work/change.rss")" <<'PY'
+# What the process holds before it produces anything (runtime, Foundation, NIO, SQLite).
+/usr/bin/time -f "%M" -o "$work/base.rss" $BIN extract list --state "$work/state" --config "$work/state/udtraek.yaml" >/dev/null
+python3 - "$subs" "$start" "$end" "$(cat "$work/change.rss")" "$(cat "$work/base.rss")" <<'PY'
 import json, sys
-s = json.loads(sys.argv[1]); change = float(sys.argv[3]) - float(sys.argv[2]); rss = int(sys.argv[4])
+s = json.loads(sys.argv[1]); change = float(sys.argv[3]) - float(sys.argv[2]); rss = int(sys.argv[4]); base = int(sys.argv[5])
 print(f"day {s['date']}: {s['files']} subscription files, {s['persons']} persons, {s['file_bytes']/1e3:.1f} kB")
 print(f"{'':28} {'seconds':>8} {'peak MB':>8}")
 print(f"{'all subscription files':28} {s['seconds']:8.2f} {s['max_rss_kib']/1024:8.1f}")
 print(f"{'one change extract (0101)':28} {change:8.2f} {rss/1024:8.1f}")
+print(f"{'process baseline (extract list)':28} {'':>8} {base/1024:8.1f}")
+print(f"above the baseline: subscriptions {(s['max_rss_kib']-base)/1024:.1f} MB, change extract {(rss-base)/1024:.1f} MB")
 print(f"subscriptions / one change extract: {s['seconds']/change:.2f}; per file {s['seconds']/max(1,s['files'])*1000:.0f} ms")
 print(f"targets: well under 60 s ({'ok' if s['seconds'] < 60 else 'MISSED'}), under 64 MB ({'ok' if s['max_rss_kib'] < 64*1024 else 'MISSED'})")
 PY

@@ -2,6 +2,7 @@ import ArgumentParser
 import BusinessCalendar
 import Extracts
 import Foundation
+import Logging
 import Runtime
 import SourceStubs
 import Store
@@ -95,7 +96,9 @@ struct BenchSubscriptionDay: ParsableCommand {
 
     func run() throws {
         let store = try Store(stateDirectory: state)
-        let runner = ExtractRunner(store: store, stateDirectory: state)
+        var logger = Logger(label: "udtraek.extract")
+        logger.logLevel = .warning
+        let runner = ExtractRunner(store: store, stateDirectory: state, logger: logger)
         let day = try date.map { d in
             guard let c = CivilDate(iso: d) else { throw ValidationError("--date must be YYYY-MM-DD") }
             return c

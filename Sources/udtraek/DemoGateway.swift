@@ -43,11 +43,17 @@ enum DemoGateway {
 
         let context = ["ServiceAgreementUUID": agreement.uuid, "UserSystemUUID": systemUUID, "UserUUID": kbh.uuid ?? "",
                        "ServiceUUID": ServiceCatalog.service(key: "cpr-lookup")?.uuid ?? ""]
+        // The CPR subscription, when sag-kbh has one: the same call path, another service.
+        let subscription = snapshot.agreements.first { $0.system == "sag-kbh" && $0.service == "cpr-subscription" && $0.state == .approved }.map { a in
+            context.merging(["ServiceAgreementUUID": a.uuid, "ServiceUUID": ServiceCatalog.service(key: "cpr-subscription")?.uuid ?? "",
+                             "OnBehalfOfUser": "demo", "CallersServiceCallIdentifier": "demo-1"]) { _, new in new }
+        }
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)
         Task {
             do {
-                let lines = try await calls(server, certs: certs, context: context, resident: resident, elsewhere: elsewhere)
+                let lines = try await calls(server, certs: certs, context: context, subscription: subscription,
+                                            resident: resident, elsewhere: elsewhere)
                 outcome.result.withLock { $0 = .success(lines) }
             } catch {
                 outcome.result.withLock { $0 = .failure(error) }
@@ -59,8 +65,8 @@ enum DemoGateway {
     }
 
     /// Starts the gateway, makes the three calls, stops it; returns what to print.
-    static func calls(_ server: GatewayServer, certs: String, context: [String: String], resident: String,
-                      elsewhere: String) async throws -> [String] {
+    static func calls(_ server: GatewayServer, certs: String, context: [String: String], subscription: [String: String]?,
+                      resident: String, elsewhere: String) async throws -> [String] {
         let (ready, readyContinuation) = AsyncStream<Int>.makeStream()
         let app = try server.makeApplication(onServerRunning: { readyContinuation.yield($0) })
         let serving = Task { try await app.runService() }
@@ -74,6 +80,19 @@ enum DemoGateway {
         lines.append("  GET /cpr/persons/\(elsewhere) (lives in Aarhus): \(other.status), as for a PNR nobody has")
         let bare = try await curl(port, "/cpr/persons/\(resident)", certs: certs, cert: nil, headers: context)
         lines.append("  the same call without a client certificate: " + (bare.status == 0 ? "refused in the TLS handshake" : "\(bare.status)"))
+        if let subscription {
+            let envelope = """
+                <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="\(SOAPEnvelope.serviceNamespace)">\
+                <soapenv:Body><ns:AddPNRSubscription><ns:PNR>\(resident)</ns:PNR></ns:AddPNRSubscription></soapenv:Body></soapenv:Envelope>
+                """
+            let added = try await curl(port, "/soap/CprSubscriptionService/1", certs: certs, cert: "sag-kbh", headers: subscription,
+                                       extra: ["-X", "POST", "-H", "Content-Type: text/xml; charset=utf-8", "--data-binary", envelope])
+            let result = added.body.range(of: "<ns:Result>").flatMap { r in added.body[r.upperBound...].split(separator: "<").first }
+            lines.append("  SOAP AddPNRSubscription(\(resident)) under the cpr-subscription agreement: \(added.status) \(result ?? "")")
+            let filters = try await curl(port, "/cpr/subscriptions", certs: certs, cert: "sag-kbh", headers: subscription)
+            lines.append("  GET /cpr/subscriptions (GetAllFilters): \(filters.status) " + String(filters.body.prefix(160)))
+            lines.append("    the daily file of just these persons comes with cpr-kbh-abonnement's runs (`udtraek subscriptions show sag-kbh`)")
+        }
         serving.cancel()
         _ = try? await serving.value
         await server.auditor.flushOnExecutor()
@@ -81,11 +100,13 @@ enum DemoGateway {
     }
 
     /// One curl call, waited for on the blocking executor.
-    static func curl(_ port: Int, _ path: String, certs: String, cert: String?, headers: [String: String]) async throws -> (status: Int, body: String) {
+    static func curl(_ port: Int, _ path: String, certs: String, cert: String?, headers: [String: String],
+                     extra: [String] = []) async throws -> (status: Int, body: String) {
         try await BlockingExecutor.shared.run {
             var args = ["-s", "-w", "\n%{http_code}", "--cacert", certs + "/ca.pem", "--max-time", "20"]
             if let cert { args += ["--cert", "\(certs)/\(cert).pem", "--key", "\(certs)/\(cert).key"] }
             for (k, v) in headers.sorted(by: { $0.key < $1.key }) { args += ["-H", "\(k): \(v)"] }
+            args += extra
             args.append("https://127.0.0.1:\(port)\(path)")
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/curl")

@@ -1,5 +1,6 @@
 import BusinessCalendar
 import Foundation
+import SFTPClient
 import SourceStubs
 import Testing
 import UdtraekTesting
@@ -12,12 +13,13 @@ import UdtraekTesting
         let dir = NSTemporaryDirectory() + "udtraek-subscription-cli-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try SSHKeys.generate(.ed25519, at: dir + "/modtager")
         try """
             sources: { epoch: 2020-01-01, cpr: { seed: 7, persons: 2000 } }
             municipalities: [{ code: "0101", name: København }, { code: "0751", name: Aarhus }]
             systems:
               - name: modtager
-                inbox: { host: 127.0.0.1, port: 2222, user: u, private_key: /nonexistent, host_key_fingerprints: [SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE] }
+                inbox: { host: 127.0.0.1, port: 2222, user: u, private_key: modtager, host_key_fingerprints: [SHA256:ejZ8rvFj5DXUER/CTAATDDWKCkMlK5Qo/v9h6xG+3KE] }
             agreements:
               - { uuid: 7c8d9e0f-1a2b-4c3d-a4e5-f6a7b8c9d0e1, system: modtager, municipality: "0101", service: cpr-subscription, state: approved }
             extracts:
