@@ -1,6 +1,6 @@
 import BusinessCalendar
 import Foundation
-import SourceStubs
+@testable import SourceStubs
 import Testing
 
 /// `CPRNDJSONCursor` writes each person of the walk as one JSON line straight from the
@@ -57,6 +57,33 @@ import Testing
         #expect((line["churchMember"] as? Bool) == p.churchMember)
     }
 
+    /// The addressing name's cut after 34 characters (one person in 200,000 needs it):
+    /// a member given the longest names, alone and as a spouse.
+    @Test func longAddressingNamesAreCutAsThePersonsAre() throws {
+        let population = try CPRPopulation(seed: 7, size: 3_000)
+        var state = CPRBlockState()
+        population.computeBlock(0, on: CivilDate(year: 2026, month: 12, day: 2)!.daysSinceEpoch, into: &state, notesAfter: nil)
+        try #require(state.members.count >= 2)
+        state.members[0].present = true
+        state.members[0].male = true
+        state.members[0].first = try #require(CPRNames.maleFirst.strings.firstIndex(of: "Sebastian")).u16
+        state.members[0].last = try #require(CPRNames.lastNames.strings.firstIndex(of: "Christiansen")).u16
+        state.members[0].middle = try #require(CPRNames.middleNames.strings.firstIndex(of: "Christiansen")).u16
+        state.members[1].present = true
+        state.members[1].civil = UInt8(ascii: "G")
+        state.members[1].spouse = 0
+        for i in 0...1 {
+            var bytes: [UInt8] = []
+            population.appendNDJSON(state, i, .shared, to: &bytes)
+            #expect(bytes.last == 0x0A)
+            let json = try JSONSerialization.jsonObject(with: Data(bytes.dropLast()))
+            let p = population.makePerson(state, i)
+            Self.check(try #require(json as? [String: Any]), p)
+        }
+        #expect(population.makePerson(state, 0).addressingName == "Christiansen,Sebastian Christianse")
+        #expect(population.makePerson(state, 1).spouseName == "Christiansen,Sebastian Christianse")
+    }
+
     @Test(arguments: [nil, "0101", "0825", "9999"] as [String?])
     func linesAreThePersons(municipality: String?) throws {
         let population = try CPRPopulation(seed: 7, size: 3_000)
@@ -80,4 +107,8 @@ import Testing
             }
         }
     }
+}
+
+extension Int {
+    fileprivate var u16: UInt16 { UInt16(self) }
 }
