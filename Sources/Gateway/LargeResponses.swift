@@ -44,23 +44,22 @@ struct CPRExtractChunks: ChunkProducer {
     }
 }
 
-/// The municipality's residents as NDJSON: one person a line, as the lookup renders them.
+/// The municipality's residents as NDJSON: one person a line, as the lookup renders them
+/// (`CPRNDJSONCursor` writes the very bytes `CPRService.render` writes, without making a
+/// `CPRPerson`).
 struct NDJSONChunks: ChunkProducer {
-    var persons: CPRPersonCursor
-    var writer = JSONWriter(capacity: 300 * 1024)
+    var persons: CPRNDJSONCursor
+    var chunk: [UInt8] = []
 
     init(_ population: CPRPopulation, municipality: String, date: CivilDate) {
-        persons = CPRPersonCursor(population: population, on: date, municipality: municipality)
+        persons = CPRNDJSONCursor(population: population, on: date, municipality: municipality)
+        chunk.reserveCapacity(300 * 1024)
     }
 
     mutating func next() -> [UInt8]? {
-        writer.reset()
-        while let p = persons.next() {
-            CPRService.render(p, into: &writer)
-            writer.raw(0x0A)
-            if writer.bytes.count >= 256 * 1024 { return writer.bytes }
-        }
-        return writer.bytes.isEmpty ? nil : writer.bytes
+        chunk.removeAll(keepingCapacity: true)
+        while chunk.count < 256 * 1024, persons.next(into: &chunk) {}
+        return chunk.isEmpty ? nil : chunk
     }
 }
 

@@ -86,7 +86,7 @@ extension CPRPopulation {
     func addressValue(_ a: CPRAddress, movedIn: Int32) -> CPRPerson.Address {
         let m = Int(a.municipality)
         let mun = CPRMunicipalities.all[m]
-        let post = mun.postalDistricts[Int(a.road) % mun.postalDistricts.count]
+        let post = mun.postalDistricts[postalDistrictIndex(a)]
         var house = String(a.house)
         if a.letter != 0 { house.append(Character(Unicode.Scalar(a.letter))) }
         return CPRPerson.Address(
@@ -94,7 +94,7 @@ extension CPRPopulation {
             roadCode: roadCode(a),
             roadName: CPRNames.roads.strings[roadNameIndex(a)],
             houseNumber: house,
-            floor: a.floor == -128 ? "" : CPRNames.floors.strings[Int(a.floor) + 1],
+            floor: floorIndex(a).map { CPRNames.floors.strings[$0] } ?? "",
             door: CPRNames.doors.strings[Int(a.door)],
             postalCode: post.code,
             district: post.name,
@@ -102,6 +102,19 @@ extension CPRPopulation {
     }
 
     @inline(__always) func roadCode(_ a: CPRAddress) -> Int { 100 + Int(a.road) * 37 }
+    /// The address's postal district, an index into its municipality's `postalDistricts`.
+    @inline(__always) func postalDistrictIndex(_ a: CPRAddress) -> Int {
+        Int(a.road) % CPRMunicipalities.all[Int(a.municipality)].postalDistricts.count
+    }
+    /// Index into `CPRNames.floors`, or nil for a house (no floor).
+    @inline(__always) func floorIndex(_ a: CPRAddress) -> Int? { a.floor == -128 ? nil : Int(a.floor) + 1 }
+    /// The member index of the spouse a person shows (current or former), or nil when unmarried.
+    @inline(__always) func shownSpouse(_ s: CPRBlockState, _ i: Int) -> Int? {
+        let m = s.members[i]
+        return m.spouse >= 0 && m.civil != 85 ? Int(m.spouse) : nil
+    }
+    /// The addressing name's (ADRNVN) length, in characters.
+    static let addressingNameLength = 34
     @inline(__always) func roadNameIndex(_ a: CPRAddress) -> Int {
         (Int(a.road) * 37 + Int(a.municipality) * 11) % CPRNames.roads.count
     }
@@ -113,7 +126,7 @@ extension CPRPopulation {
     func addressingName(_ m: CPRMember) -> String {
         var s = CPRNames.lastNames.strings[Int(m.last)] + "," + firstNameString(m)
         if m.middle != .max { s += " " + CPRNames.middleNames.strings[Int(m.middle)] }
-        return String(s.unicodeScalars.prefix(34).map(Character.init))
+        return String(s.unicodeScalars.prefix(Self.addressingNameLength).map(Character.init))
     }
 
     func fullName(_ m: CPRMember) -> String {
@@ -170,7 +183,7 @@ extension CPRPopulation {
         forEachPreEpochAddress(m) { a, from, to in
             history.append(.init(address: addressValue(a, movedIn: from), movedOut: date(to)))
         }
-        let sp = m.spouse >= 0 && m.civil != 85 ? s.members[Int(m.spouse)] : nil
+        let sp = shownSpouse(s, i).map { s.members[$0] }
         var children: [String] = []
         for c in s.members.indices where s.isChild(c, of: i) { children.append(cprFormatPNR(s.members[c].pnr)) }
         return CPRPerson(

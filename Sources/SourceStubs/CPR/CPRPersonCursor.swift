@@ -36,13 +36,18 @@ public struct CPRPersonCursor: Sendable {
 
     /// The next person, or nil when the walk is done.
     public mutating func next() -> CPRPerson? {
+        nextMember().map { population.makePerson(state, $0) }
+    }
+
+    /// The next person as a member index into `state`, or nil when the walk is done.
+    mutating func nextMember() -> Int? {
         while !finished {
             while member < state.members.count {
                 let i = member
                 member += 1
                 guard state.members[i].present else { continue }
                 if let s = scope, state.members[i].address.municipality != s { continue }
-                return population.makePerson(state, i)
+                return i
             }
             guard nextBlock < population.blockCount else {
                 finished = true
