@@ -1,5 +1,6 @@
 import ArgumentParser
 import BusinessCalendar
+import Extracts
 import Foundation
 import Gateway
 import SourceStubs
@@ -156,7 +157,7 @@ struct SubscriptionsCommand: AsyncParsableCommand {
             let s = try Subscriptions.resolve(store, system: system, agreement: agreement, changing: true)
             let wanted = try Subscriptions.readPNRs(pnrs)
             let population = try Subscriptions.population(store)
-            let today = Subscriptions.today()
+            let today = Subscriptions.today(store, global)
             let existing = wanted.filter { population.person(pnr: $0, on: today) != nil }
             let missing = wanted.subtracting(existing).sorted()
             let outcome: Outcome
@@ -258,11 +259,9 @@ enum Subscriptions {
         }
     }
 
-    static func today() -> CivilDate {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Copenhagen") ?? .current
-        let c = calendar.dateComponents([.year, .month, .day], from: Date())
-        return CivilDate(year: c.year ?? 2026, month: c.month ?? 1, day: c.day ?? 1) ?? CivilDate(daysSinceEpoch: 20_000)
+    /// Today in Copenhagen, as the extract runner reckons it for runs.
+    static func today(_ store: Store, _ global: GlobalOptions) -> CivilDate {
+        ExtractRunner(store: store, stateDirectory: global.stateDirectory).today
     }
 
     /// PNRs from a file, one per line; the first malformed line is an error naming it.
@@ -295,7 +294,7 @@ enum Subscriptions {
         }
         let actor = SubscriptionActor(name: operatorName, detail: "by an operator with the CLI")
         let result: SubscriptionService.ResultCode
-        if adding, kind == .pnr, try population(store).person(pnr: checked, on: today()) == nil {
+        if adding, kind == .pnr, try population(store).person(pnr: checked, on: today(store, global)) == nil {
             result = .nonExistingPNR
         } else if adding {
             result = try store.addSubscriptionFilter(agreement: s.agreement, system: s.system, kind: kind, value: checked, at: Date(), actor: actor)
